@@ -1,0 +1,90 @@
+# Liangxian — 两险征缴管理系统
+#   make demo   set everything up on a fresh machine and serve the demo on http://127.0.0.1:8000
+#   make setup  the same without serving (for scripts)
+#   make test   install what the tests need and run every check (SQLite; PostgreSQL too when DATABASE_URL is set)
+#   make bench  run the benchmarks
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+PYTHON ?= python3.11
+VENV := .venv
+BIN := $(VENV)/bin
+LX := $(BIN)/liangxian
+PERSONS ?= 20000
+SEED ?= 2026
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= config.settings.dev
+
+RUNTIME_DEBS := fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 gettext nodejs npm make python3-venv
+TEST_DEBS := chromium
+
+.PHONY: demo setup serve test test-sqlite test-postgres lint bench system system-test venv venv-dev assets messages data clean
+
+demo: setup serve
+
+setup: system venv assets messages data
+	@echo
+	@echo "== 演示账号 / demo logins (demo only: change them before any real use) =="
+	@cat var/demo/logins.txt
+
+serve:
+	@echo "== 服务地址 / serving on http://$(HOST):$(PORT) =="
+	$(BIN)/gunicorn config.wsgi:application --bind $(HOST):$(PORT) --workers 2 --threads 4 --access-logfile -
+
+# Debian packages: installed where missing (as root), else named for the administrator.
+system:
+	@bash scripts/debs.sh $(RUNTIME_DEBS)
+
+system-test:
+	@bash scripts/debs.sh $(RUNTIME_DEBS) $(TEST_DEBS)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+venv: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/base.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+
+venv-dev: $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements/dev.txt
+	$(BIN)/pip install --quiet --no-deps -e .
+
+# Front-end assets come from the npm registry (package-lock.json) and are served by the system itself.
+assets:
+	npm ci --no-audit --no-fund --loglevel=error
+	$(LX) assets
+	$(LX) collectstatic --noinput -v0
+
+messages:
+	$(LX) compilemessages --ignore=.venv --ignore=node_modules -v0
+
+data:
+	$(LX) migrate --noinput -v0
+	$(LX) calendar load --confirm-through 2026
+	$(LX) divisions load
+	$(LX) org bootstrap
+	$(LX) demo-data --persons $(PERSONS) --seed $(SEED)
+	$(LX) demo-users --write var/demo/logins.txt
+
+lint: venv-dev
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy liangxian config
+	$(BIN)/lint-imports
+	DJANGO_SETTINGS_MODULE=config.settings.test $(LX) makemigrations --check --dry-run
+
+test: system-test venv-dev assets messages lint
+	@echo "== pytest on SQLite =="
+	env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	@if [ -n "$${DATABASE_URL:-}" ]; then \
+		echo "== pytest on PostgreSQL ($${DATABASE_URL}) =="; \
+		$(BIN)/pytest -q -p no:cacheprovider; \
+	fi
+
+bench: venv
+	$(BIN)/python bench/run.py
+
+clean:
+	rm -rf var/static var/demo node_modules node_modules_static
