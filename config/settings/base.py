@@ -2,6 +2,7 @@
 
 from pathlib import Path
 import os
+from typing import Any
 
 import dj_database_url
 from django.utils.translation import gettext_lazy as _
@@ -69,11 +70,11 @@ TEMPLATES = [
 ]
 
 
-def _database() -> dict[str, object]:
+def _database() -> dict[str, Any]:
     """Use PostgreSQL when DATABASE_URL is set, else SQLite in WAL mode under var/."""
     url = os.environ.get("DATABASE_URL")
     if url:
-        return dj_database_url.parse(url, conn_max_age=60)
+        return dict(dj_database_url.parse(url, conn_max_age=60))
     return {
         "ENGINE": "django.db.backends.sqlite3",
         "NAME": os.environ.get("LIANGXIAN_SQLITE", str(VAR_DIR / "liangxian.sqlite3")),
