@@ -5,9 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.renderers import BaseRenderer
+
+from liangxian.core.scope import ScopeError
+from liangxian.web.api_auth import api_auth
 
 
 class ChineseJSONRenderer(BaseRenderer):
@@ -25,7 +28,17 @@ api = NinjaAPI(
     description="两险征缴管理系统 API",
     renderer=ChineseJSONRenderer(),
     urls_namespace="api",
+    # Every operation needs a caller: routers inherit this. A missing or bad credential is 401 JSON.
+    # The OpenAPI document and /api/docs stay open: they describe the endpoints and hold no personal data.
+    auth=api_auth,
 )
+
+
+@api.exception_handler(ScopeError)
+def out_of_scope(request: HttpRequest, exc: ScopeError) -> HttpResponse:
+    """Answer a record outside the caller's scope as one that does not exist."""
+    return api.create_response(request, {"detail": "Not Found"}, status=404)
+
 
 # Routers are mounted here, in one place, so the OpenAPI document lists every endpoint.
 from liangxian.core.api import router as core_router  # noqa: E402

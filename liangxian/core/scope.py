@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from django.db.models import Q
+
 if TYPE_CHECKING:
     from liangxian.org.models import User
 
@@ -74,7 +76,23 @@ class Actor:
             return self.division_code
         return self.division_code[:6]  # a county department: its county
 
+    def sees_division(self, code: str) -> bool:
+        """Tell whether a record filed under this division code is within the actor's scope."""
+        prefix = self.division_prefix
+        return prefix is not None and code.startswith(prefix)
+
     @property
     def sees_full_id(self) -> bool:
         """Tell whether this actor's duty needs the whole ID number (else it is masked)."""
         return self.unit_kind == "department" and self.department in FULL_ID_DEPARTMENTS
+
+
+def division_q(field: str, prefix: str | None) -> Q:
+    """Filter a division-code column to a prefix; match nothing for None or empty (no duty reaches the records).
+
+    The range on top of the prefix match lets SQLite use the column's index: its LIKE is case-insensitive and
+    so cannot, while ``prefix <= code < prefix + ":"`` holds exactly the digit codes under the prefix.
+    """
+    if not prefix:
+        return Q(pk__in=[])
+    return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + ":", f"{field}__startswith": prefix})
