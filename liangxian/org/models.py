@@ -40,6 +40,8 @@ class Unit(models.Model):
 
     code = models.CharField(_("unit code"), max_length=40, unique=True)
     name = models.CharField(_("name"), max_length=100)
+    # The Uyghur (Arabic-script) name for bilingual notices; the Chinese name stands in when blank.
+    name_ug = models.CharField(_("name in Uyghur"), max_length=100, blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=UnitKind.choices)
     department = models.CharField(_("department"), max_length=12, choices=Department.choices, blank=True)
     division = models.ForeignKey(
@@ -145,7 +147,9 @@ class TownshipPost(models.TextChoices):
 class TownshipAppointment(models.Model):
     """A township's leader in charge (Art 41) or its specialist (Art 31), one current of each."""
 
-    township = models.ForeignKey(Unit, verbose_name=_("township"), on_delete=models.PROTECT, related_name="appointments")
+    township = models.ForeignKey(
+        Unit, verbose_name=_("township"), on_delete=models.PROTECT, related_name="appointments"
+    )
     post = models.CharField(_("post"), max_length=20, choices=TownshipPost.choices)
     user = models.ForeignKey(User, verbose_name=_("person"), on_delete=models.PROTECT, related_name="appointments")
     since = models.DateField(_("since"))
@@ -171,8 +175,12 @@ class SpecialistFiling(models.Model):
     """The township social-security office's prior filing before replacing its specialist (Art 31)."""
 
     township = models.ForeignKey(Unit, verbose_name=_("township"), on_delete=models.PROTECT, related_name="filings")
-    outgoing = models.ForeignKey(User, verbose_name=_("outgoing specialist"), on_delete=models.PROTECT, related_name="+")
-    incoming = models.ForeignKey(User, verbose_name=_("incoming specialist"), on_delete=models.PROTECT, related_name="+")
+    outgoing = models.ForeignKey(
+        User, verbose_name=_("outgoing specialist"), on_delete=models.PROTECT, related_name="+"
+    )
+    incoming = models.ForeignKey(
+        User, verbose_name=_("incoming specialist"), on_delete=models.PROTECT, related_name="+"
+    )
     reason = models.TextField(_("special circumstances"))
     filed_by = models.ForeignKey(User, verbose_name=_("filed by"), on_delete=models.PROTECT, related_name="+")
     filed_at = models.DateTimeField(_("filed at"))
@@ -191,8 +199,12 @@ class SpecialistFiling(models.Model):
 class CollectorAuthorisation(models.Model):
     """Tax's authorisation of a village assistant to collect cash (Art 30)."""
 
-    collector = models.ForeignKey(User, verbose_name=_("collector"), on_delete=models.PROTECT, related_name="authorisations")
-    village = models.ForeignKey(Unit, verbose_name=_("village"), on_delete=models.PROTECT, related_name="authorisations")
+    collector = models.ForeignKey(
+        User, verbose_name=_("collector"), on_delete=models.PROTECT, related_name="authorisations"
+    )
+    village = models.ForeignKey(
+        Unit, verbose_name=_("village"), on_delete=models.PROTECT, related_name="authorisations"
+    )
     granted_by = models.ForeignKey(User, verbose_name=_("granted by"), on_delete=models.PROTECT, related_name="+")
     granted_at = models.DateTimeField(_("granted at"))
     valid_from = models.DateField(_("valid from"))
@@ -208,7 +220,9 @@ class CollectorAuthorisation(models.Model):
         verbose_name_plural = _("collector authorisations")
         constraints = [
             models.UniqueConstraint(
-                fields=["collector", "village"], condition=Q(withdrawn_at__isnull=True), name="org_one_open_authorisation"
+                fields=["collector", "village"],
+                condition=Q(withdrawn_at__isnull=True),
+                name="org_one_open_authorisation",
             ),
         ]
 
@@ -224,7 +238,13 @@ class VillageHandler(models.Model):
     post = models.CharField(_("post"), max_length=60)
     phone = models.CharField(_("phone"), max_length=20)
     duties = models.TextField(_("duties"))
-    user = models.ForeignKey(User, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    # The notice is bilingual (Art 31): Uyghur spellings, with the Chinese standing in when blank.
+    name_ug = models.CharField(_("name in Uyghur"), max_length=60, blank=True)
+    post_ug = models.CharField(_("post in Uyghur"), max_length=60, blank=True)
+    duties_ug = models.TextField(_("duties in Uyghur"), blank=True)
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     active = models.BooleanField(_("active"), default=True)
 
