@@ -53,7 +53,7 @@ class DocumentType(StrEnum):
 
 MESSAGES: Final[Mapping[str, str]] = {
     # repairs
-    "fullwidth": "全角字符已转换",
+    "fullwidth": "全角数字已转换",  # the wording clerks know; full-width letters (Ｘ) are converted too
     "lowercase_x": "校验码 x 已改为大写",
     "lowercase_letters": "小写字母已改为大写",
     "whitespace": "已去除空格",
