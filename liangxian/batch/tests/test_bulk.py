@@ -1,0 +1,92 @@
+"""Bulk insert: every row in, nulls and empty strings kept apart, all or nothing with the transaction."""
+
+from __future__ import annotations
+
+from datetime import date
+
+import polars as pl
+import pyarrow as pa
+import pytest
+from django.db import transaction
+
+from liangxian.batch.bulk import BulkLoadError, bulk_insert, fetch_frame
+from liangxian.core.models import Division
+
+
+def _divisions(n: int, prefix: str = "65312399") -> pl.DataFrame:
+    return pl.DataFrame(
+        {
+            "code": [f"{prefix}{i:04d}" for i in range(n)],
+            "name": [f"村{i}" for i in range(n)],
+            "level": ["village"] * n,
+            "parent_id": [None] * n,
+            "source": [""] * n,
+            "active": [True] * n,
+        },
+        schema_overrides={"parent_id": pl.String},
+    )
+
+
+@pytest.mark.django_db
+def test_bulk_insert_loads_every_row_of_a_frame():
+    count = bulk_insert(Division, _divisions(1200), chunk_rows=500)
+
+    assert count == 1200
+    assert Division.objects.filter(code__startswith="65312399").count() == 1200
+    assert Division.objects.get(code="653123990007").name == "村7"
+
+
+@pytest.mark.django_db
+def test_bulk_insert_accepts_an_arrow_table_and_keeps_empty_apart_from_null():
+    from liangxian.registry.models import Household
+
+    Division.objects.create(code="653123100001", name="村", level="village")
+    table = pa.table(
+        {"number": ["A1", "A2"], "village": ["653123100001"] * 2, "address": ["", "x"], "source": ["s", ""]}
+    )
+
+    bulk_insert(Household, table)
+
+    assert list(Household.objects.order_by("number").values_list("address", "source")) == [("", "s"), ("x", "")]
+
+
+@pytest.mark.django_db
+def test_bulk_insert_writes_dates_and_reads_back_a_frame():
+    from liangxian.core.models import CalendarYear
+
+    CalendarYear.objects.create(year=2030)
+    frame = pl.DataFrame(
+        {
+            "date": [date(2030, 1, 1), date(2030, 1, 2)],
+            "year_id": [2030, 2030],
+            "kind": ["holiday", "workday"],
+            "is_workday": [False, True],
+            "name": ["元旦", ""],
+            "source": ["", ""],
+        }
+    )
+
+    bulk_insert("core_calendarday", frame)
+
+    back = fetch_frame(
+        "SELECT kind, is_workday FROM core_calendarday WHERE year_id = %s ORDER BY date",
+        [2030],
+        schema={"kind": pl.String, "is_workday": pl.Boolean},
+    )
+    assert back.to_dicts() == [{"kind": "holiday", "is_workday": False}, {"kind": "workday", "is_workday": True}]
+
+
+@pytest.mark.django_db
+def test_a_failing_transaction_leaves_no_bulk_rows():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        bulk_insert(Division, _divisions(100))
+        raise RuntimeError("stop")
+
+    assert Division.objects.filter(code__startswith="65312399").count() == 0
+
+
+def test_unknown_columns_are_refused():
+    with pytest.raises(BulkLoadError) as caught:
+        bulk_insert(Division, pl.DataFrame({"nonsense": [1]}))
+
+    assert caught.value.code == "unknown_column"
