@@ -30,6 +30,7 @@ INSTALLED_APPS = [
     "liangxian.core",
     "liangxian.org",
     "liangxian.registry",
+    "liangxian.exchange",
     "liangxian.web",
     "liangxian.demo",
 ]

@@ -70,3 +70,123 @@ class Person(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+
+class PersonFact(models.Model):
+    """The source of one fact about a person: which submission (or correction) set which field to what, when."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="facts")
+    field = models.CharField(_("field"), max_length=40)
+    value = models.CharField(_("value"), max_length=200, blank=True)
+    submission = models.ForeignKey(
+        "exchange.Submission", verbose_name=_("source submission"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    change_request = models.ForeignKey(
+        "ChangeRequest", verbose_name=_("source correction"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="+",
+    )
+    source = models.CharField(_("source"), max_length=80, blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"))
+    current = models.BooleanField(_("current"), default=True)
+
+    class Meta:
+        verbose_name = _("person fact")
+        verbose_name_plural = _("person facts")
+        indexes = [models.Index(fields=["person", "field", "current"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id}.{self.field}={self.value}"
+
+
+class PersonCategory(models.Model):
+    """A list a person appears on (特困, 孤儿, 低保, 返贫监测, 残疾, 学生 …), from the submission in force."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="categories")
+    category = models.CharField(_("category"), max_length=40)
+    detail = models.CharField(_("detail"), max_length=100, blank=True)  # e.g. disability grade, school
+    dataset = models.CharField(_("dataset"), max_length=40)
+    submission = models.ForeignKey(
+        "exchange.Submission", verbose_name=_("source submission"), on_delete=models.PROTECT, related_name="+"
+    )
+    since = models.DateTimeField(_("since"))
+    until = models.DateTimeField(_("until"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("person category")
+        verbose_name_plural = _("person categories")
+        indexes = [models.Index(fields=["category", "until"]), models.Index(fields=["person", "until"])]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.category}"
+
+
+class ChangeRequestStatus(models.TextChoices):
+    PENDING = "pending", _("Awaiting approval")
+    APPROVED = "approved", _("Approved and applied")
+    REJECTED = "rejected", _("Rejected")
+
+
+class ChangeRequest(models.Model):
+    """A manual correction of the register, applied only once approved by another person."""
+
+    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="change_requests")
+    changes = models.JSONField(_("changes"))  # field -> [before, after]
+    reason = models.TextField(_("reason"))
+    evidence = models.FileField(_("evidence"), upload_to="corrections/%Y/%m/", blank=True)
+    requested_by = models.ForeignKey(
+        "org.User", verbose_name=_("requested by"), on_delete=models.PROTECT, related_name="+"
+    )
+    requested_at = models.DateTimeField(_("requested at"))
+    status = models.CharField(_("status"), max_length=10, choices=ChangeRequestStatus.choices, default="pending")
+    decided_by = models.ForeignKey(
+        "org.User", verbose_name=_("decided by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decision_note = models.TextField(_("decision note"), blank=True)
+
+    class Meta:
+        verbose_name = _("register correction")
+        verbose_name_plural = _("register corrections")
+        ordering = ["-requested_at"]
+
+    def __str__(self) -> str:
+        return f"{self.person_id} {self.status}"
+
+
+class VerificationStatus(models.TextChoices):
+    OPEN = "open", _("Open")
+    ANSWERED = "answered", _("Answered")
+    ESCALATED = "escalated", _("Escalated a level up")
+    CLOSED = "closed", _("Closed")
+
+
+class VerificationRequest(models.Model):
+    """One department asking another to check particular persons (Art 6, 12), escalated when it cannot answer."""
+
+    requester = models.ForeignKey("org.Unit", verbose_name=_("requesting unit"), on_delete=models.PROTECT, related_name="+")
+    target = models.ForeignKey("org.Unit", verbose_name=_("asked unit"), on_delete=models.PROTECT, related_name="+")
+    level = models.CharField(_("level"), max_length=20, default="county")  # county, prefecture, region, national
+    question = models.TextField(_("question"))
+    persons = models.ManyToManyField(Person, verbose_name=_("persons"), related_name="verifications", blank=True)
+    id_numbers = models.JSONField(_("ID numbers asked about"), default=list)
+    owner = models.ForeignKey("org.User", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey("org.User", verbose_name=_("asked by"), on_delete=models.PROTECT, related_name="+")
+    asked_at = models.DateTimeField(_("asked at"))
+    status = models.CharField(_("status"), max_length=10, choices=VerificationStatus.choices, default="open")
+    answer = models.TextField(_("answer"), blank=True)
+    answered_by = models.ForeignKey(
+        "org.User", verbose_name=_("answered by"), null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    escalated_from = models.ForeignKey(
+        "self", verbose_name=_("escalated from"), null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
+    )
+
+    class Meta:
+        verbose_name = _("verification request")
+        verbose_name_plural = _("verification requests")
+        ordering = ["-asked_at"]
+
+    def __str__(self) -> str:
+        return f"{self.requester} → {self.target}: {self.status}"
