@@ -8,4 +8,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("audit-log/", views.access_log, name="access_log"),
+    path("audit-log/events/", views.audit_events, name="audit_events"),
 ]

@@ -1,0 +1,59 @@
+"""The site's navigation: the sections each role may use, limited to pages that exist."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
+
+from django.urls import NoReverseMatch, Resolver404, resolve, reverse
+from django.utils.translation import gettext_lazy as _
+
+from liangxian.core.scope import Actor
+
+from .selectors import can_read_logs
+
+if TYPE_CHECKING:
+    from liangxian.org.models import User
+
+
+def path_exists(path: str) -> bool:
+    """Tell whether a path resolves to a view, so no link leads to a page not yet built."""
+    try:
+        resolve(path)
+    except Resolver404:
+        return False
+    return True
+
+
+def reverse_or_empty(name: str, *args: object) -> str:
+    """Reverse a URL name of another app, or give "" while that page does not exist."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
+def existing_links(candidates: Iterable[tuple[str, Any]]) -> list[dict[str, Any]]:
+    """Keep the (path, label) pairs whose path exists, as dicts for templates."""
+    return [{"path": path, "label": label} for path, label in candidates if path and path_exists(path)]
+
+
+def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
+    """List the sections of the site the user's role may use (Art 21), marking the current one."""
+    if not user.is_authenticated:
+        return []
+    actor = Actor.of(user)
+    candidates: list[tuple[str, Any]] = [("/", _("Home"))]
+    if actor.resident_duty is not None or user.is_superuser:
+        candidates.append(("/residents/", _("Residents")))
+    candidates.append(("/org/", _("Units")))
+    candidates.append(("/calendar/", _("Working calendar")))
+    if can_read_logs(user):
+        candidates.append(("/audit-log/", _("Access log")))
+    if user.is_staff and (user.is_superuser or user.role == "sysadmin"):
+        candidates.append(("/admin/", _("Admin")))
+    links = existing_links(candidates)
+    for link in links:
+        path = link["path"]
+        link["current"] = current_path == path if path == "/" else current_path.startswith(path)
+    return links

@@ -1,0 +1,25 @@
+import pytest
+from django.test import Client
+
+
+@pytest.mark.django_db
+def test_a_json_body_with_a_nul_character_is_refused_before_any_view():
+    # given an API call whose JSON carries an escaped NUL
+    client = Client()
+    # when it is posted
+    response = client.post("/api/org/collectors/authorisations", data='{"village": "a\\u0000"}', content_type="application/json")
+    # then it is refused with a readable reason, not a server error
+    assert response.status_code == 400
+    assert response.json()["code"] == "nul_character"
+
+
+@pytest.mark.django_db
+def test_a_query_string_with_a_nul_character_is_refused():
+    response = Client().get("/api/residents/?q=%00abc")
+    assert response.status_code == 400
+
+
+@pytest.mark.django_db
+def test_a_clean_request_passes_through():
+    response = Client().get("/login/")
+    assert response.status_code == 200
