@@ -1,7 +1,7 @@
 """Settings shared by every deployment; the environment picks the rest."""
 
-from pathlib import Path
 import os
+from pathlib import Path
 from typing import Any
 
 import dj_database_url
@@ -85,8 +85,7 @@ def _database() -> dict[str, Any]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
             "init_command": (
-                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; "
-                "PRAGMA busy_timeout=20000;"
+                "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON; PRAGMA busy_timeout=20000;"
             ),
         },
     }

@@ -67,8 +67,12 @@ class SubmissionStatus(models.TextChoices):
 class Submission(models.Model):
     """One file or API call of one list from one unit: kept for good, every version."""
 
-    dataset = models.ForeignKey(Dataset, verbose_name=_("dataset"), on_delete=models.PROTECT, related_name="submissions")
-    unit = models.ForeignKey("org.Unit", verbose_name=_("provider"), on_delete=models.PROTECT, related_name="submissions")
+    dataset = models.ForeignKey(
+        Dataset, verbose_name=_("dataset"), on_delete=models.PROTECT, related_name="submissions"
+    )
+    unit = models.ForeignKey(
+        "org.Unit", verbose_name=_("provider"), on_delete=models.PROTECT, related_name="submissions"
+    )
     submitted_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("submitted by"), on_delete=models.PROTECT, related_name="+"
     )
@@ -101,13 +105,19 @@ class Submission(models.Model):
         constraints = [
             # The same file from the same unit for the same list is one version, never two.
             models.UniqueConstraint(
-                fields=["dataset", "unit", "sha256"], condition=~Q(status="refused"), name="exchange_one_version_per_file"
+                fields=["dataset", "unit", "sha256"],
+                condition=~Q(status="refused"),
+                name="exchange_one_version_per_file",
             ),
             models.UniqueConstraint(
-                fields=["dataset", "unit", "version"], condition=Q(version__isnull=False), name="exchange_version_unique"
+                fields=["dataset", "unit", "version"],
+                condition=Q(version__isnull=False),
+                name="exchange_version_unique",
             ),
             models.CheckConstraint(
-                condition=Q(rows_total=models.F("rows_accepted") + models.F("rows_repaired") + models.F("rows_rejected")),
+                condition=Q(
+                    rows_total=models.F("rows_accepted") + models.F("rows_repaired") + models.F("rows_rejected")
+                ),
                 name="exchange_counts_add_up",
             ),
         ]
@@ -125,7 +135,9 @@ class RowOutcome(models.TextChoices):
 class SubmissionRow(models.Model):
     """One row of a submitted file: its outcome with reasons, the repaired values and the row as it came."""
 
-    submission = models.ForeignKey(Submission, verbose_name=_("submission"), on_delete=models.CASCADE, related_name="rows")
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("submission"), on_delete=models.CASCADE, related_name="rows"
+    )
     row_number = models.PositiveIntegerField(_("row in file"))
     outcome = models.CharField(_("outcome"), max_length=10, choices=RowOutcome.choices)
     reasons = models.TextField(_("reasons"), blank=True)  # Chinese, "；"-separated, for the clerk
@@ -152,10 +164,14 @@ class SubmissionRow(models.Model):
 class Approval(models.Model):
     """One stage of approving a list: who, when, and the scanned signed-and-stamped page (Art 10, 11, 14)."""
 
-    submission = models.ForeignKey(Submission, verbose_name=_("submission"), on_delete=models.PROTECT, related_name="approvals")
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("submission"), on_delete=models.PROTECT, related_name="approvals"
+    )
     stage = models.CharField(_("stage"), max_length=40)
     order = models.PositiveSmallIntegerField(_("order"))
-    approved_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+")
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("approved by"), on_delete=models.PROTECT, related_name="+"
+    )
     approved_at = models.DateTimeField(_("approved at"))
     scan = models.FileField(_("signed and stamped scan"), upload_to="approvals/%Y/%m/", blank=True)
     scan_sha256 = models.CharField(_("scan checksum"), max_length=64, blank=True)
@@ -183,7 +199,9 @@ class ChangeKind(models.TextChoices):
 class VersionChange(models.Model):
     """A person added, removed or changed in a version against the one before it."""
 
-    submission = models.ForeignKey(Submission, verbose_name=_("version"), on_delete=models.CASCADE, related_name="changes")
+    submission = models.ForeignKey(
+        Submission, verbose_name=_("version"), on_delete=models.CASCADE, related_name="changes"
+    )
     id_number = models.CharField(_("ID number"), max_length=30)
     name = models.CharField(_("name"), max_length=80, blank=True)
     kind = models.CharField(_("change"), max_length=10, choices=ChangeKind.choices)

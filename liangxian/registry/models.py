@@ -44,7 +44,9 @@ class Household(models.Model):
 class Person(models.Model):
     """A resident, with the village that scopes who may see him."""
 
-    id_type = models.CharField(_("document type"), max_length=24, choices=DocumentType.choices, default=DocumentType.RESIDENT_ID)
+    id_type = models.CharField(
+        _("document type"), max_length=24, choices=DocumentType.choices, default=DocumentType.RESIDENT_ID
+    )
     id_number = models.CharField(_("ID number"), max_length=30)
     name = models.CharField(_("name"), max_length=80)
     name_original = models.CharField(_("name as written"), max_length=80, blank=True)
@@ -79,11 +81,19 @@ class PersonFact(models.Model):
     field = models.CharField(_("field"), max_length=40)
     value = models.CharField(_("value"), max_length=200, blank=True)
     submission = models.ForeignKey(
-        "exchange.Submission", verbose_name=_("source submission"), null=True, blank=True, on_delete=models.PROTECT,
+        "exchange.Submission",
+        verbose_name=_("source submission"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     change_request = models.ForeignKey(
-        "ChangeRequest", verbose_name=_("source correction"), null=True, blank=True, on_delete=models.PROTECT,
+        "ChangeRequest",
+        verbose_name=_("source correction"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="+",
     )
     source = models.CharField(_("source"), max_length=80, blank=True)
@@ -130,7 +140,9 @@ class ChangeRequestStatus(models.TextChoices):
 class ChangeRequest(models.Model):
     """A manual correction of the register, applied only once approved by another person."""
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="change_requests")
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.PROTECT, related_name="change_requests"
+    )
     changes = models.JSONField(_("changes"))  # field -> [before, after]
     reason = models.TextField(_("reason"))
     evidence = models.FileField(_("evidence"), upload_to="corrections/%Y/%m/", blank=True)
@@ -164,7 +176,9 @@ class VerificationStatus(models.TextChoices):
 class VerificationRequest(models.Model):
     """One department asking another to check particular persons (Art 6, 12), escalated when it cannot answer."""
 
-    requester = models.ForeignKey("org.Unit", verbose_name=_("requesting unit"), on_delete=models.PROTECT, related_name="+")
+    requester = models.ForeignKey(
+        "org.Unit", verbose_name=_("requesting unit"), on_delete=models.PROTECT, related_name="+"
+    )
     target = models.ForeignKey("org.Unit", verbose_name=_("asked unit"), on_delete=models.PROTECT, related_name="+")
     level = models.CharField(_("level"), max_length=20, default="county")  # county, prefecture, region, national
     question = models.TextField(_("question"))
@@ -180,7 +194,12 @@ class VerificationRequest(models.Model):
     )
     answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
     escalated_from = models.ForeignKey(
-        "self", verbose_name=_("escalated from"), null=True, blank=True, on_delete=models.PROTECT, related_name="escalations"
+        "self",
+        verbose_name=_("escalated from"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="escalations",
     )
 
     class Meta:

@@ -7,7 +7,9 @@ def test_a_json_body_with_a_nul_character_is_refused_before_any_view():
     # given an API call whose JSON carries an escaped NUL
     client = Client()
     # when it is posted
-    response = client.post("/api/org/collectors/authorisations", data='{"village": "a\\u0000"}', content_type="application/json")
+    response = client.post(
+        "/api/org/collectors/authorisations", data='{"village": "a\\u0000"}', content_type="application/json"
+    )
     # then it is refused with a readable reason, not a server error
     assert response.status_code == 400
     assert response.json()["code"] == "nul_character"
