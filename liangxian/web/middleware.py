@@ -5,7 +5,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from urllib.parse import unquote_to_bytes
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.utils import translation
+from django.utils.translation import check_for_language
 from django.utils.translation import gettext as _
 
 # Form and JSON bodies are text; a file upload (multipart) may carry NUL bytes legitimately.
@@ -40,3 +43,23 @@ class RejectNulMiddleware:
             if content_type.startswith("application/x-www-form-urlencoded") and b"\x00" in unquote_to_bytes(body):
                 return True
         return False
+
+
+class ChineseFirstLocaleMiddleware:
+    """Speak Simplified Chinese unless the user chose another language; ignore the browser's Accept-Language.
+
+    Intranet machines often run an English-language browser; the measures' users read Chinese, so the choice
+    is the user's (the language cookie set by the switcher), never the browser's.
+    """
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME, "")
+        language = chosen if chosen and check_for_language(chosen) and chosen in dict(settings.LANGUAGES) else ""
+        translation.activate(language or settings.LANGUAGE_CODE)
+        request.LANGUAGE_CODE = translation.get_language()  # type: ignore[attr-defined]
+        response = self.get_response(request)
+        response.headers.setdefault("Content-Language", translation.get_language())
+        return response

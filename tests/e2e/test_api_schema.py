@@ -139,6 +139,8 @@ def test_no_api_operation_fails_with_a_server_error(caller: str, in_process_requ
     # and the credentials worked: a stranger is refused everything (401, or 403 for a write without CSRF),
     # a signed-in caller gets answers
     if caller == "anonymous":
-        assert statuses <= {401, 403}, statuses
+        # 400: refused before authentication for input no field accepts (a NUL character, see web.middleware).
+        assert statuses <= {400, 401, 403}, statuses
+        assert statuses & {401, 403}, statuses
     else:
         assert any(status < 300 for status in statuses), statuses

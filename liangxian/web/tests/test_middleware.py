@@ -25,3 +25,22 @@ def test_a_query_string_with_a_nul_character_is_refused():
 def test_a_clean_request_passes_through():
     response = Client().get("/login/")
     assert response.status_code == 200
+
+
+@pytest.mark.django_db
+def test_an_english_browser_still_gets_chinese_pages():
+    # given a browser that asks for English first
+    client = Client(HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    # when it opens the login page
+    response = client.get("/login/")
+    # then the page is in Chinese
+    assert response["Content-Language"] == "zh-hans"
+    assert "登录" in response.content.decode()
+
+
+@pytest.mark.django_db
+def test_the_language_the_user_chose_is_kept():
+    client = Client(HTTP_ACCEPT_LANGUAGE="zh-CN")
+    client.post("/i18n/setlang/", {"language": "ug", "next": "/login/"})
+    response = client.get("/login/")
+    assert response["Content-Language"] == "ug"
