@@ -10,5 +10,6 @@ urlpatterns = [
     path("calendar/", include("liangxian.core.urls")),
     path("residents/", include("liangxian.registry.urls")),
     path("org/", include("liangxian.org.urls")),
+    path("exchange/", include("liangxian.exchange.urls")),
     path("", include("liangxian.web.urls")),
 ]
