@@ -65,6 +65,7 @@ data:
 	$(LX) calendar load --confirm-through 2026
 	$(LX) divisions load
 	$(LX) org bootstrap
+	$(LX) exchange catalogue
 	$(LX) demo-data --persons $(PERSONS) --seed $(SEED)
 	$(LX) demo-users --write var/demo/logins.txt
 

@@ -92,6 +92,10 @@ def _specs(county_code: str) -> list[_Spec]:
     ]
     specs += [
         _Spec("tax_leader", "马志明", departments[Department.TAX], Role.LEADER, _phone(101)),
+        # The principal leaders who sign and stamp their bureau's lists (Art 10, 11, 14).
+        _Spec("civil_leader", "阿不都热合曼·吐尔地", departments[Department.CIVIL], Role.LEADER, _phone(102)),
+        _Spec("revital_leader", "杨帆", departments[Department.REVITAL], Role.LEADER, _phone(103)),
+        _Spec("disabled_leader", "帕提古丽·艾买提", departments[Department.DISABLED], Role.LEADER, _phone(104)),
         _Spec("township", "努尔艾力·吐尔洪", township, Role.SPECIALIST, _phone(201)),
         _Spec("township_leader", "热合曼·阿不力孜", township, Role.TOWNSHIP_LEADER, _phone(202)),
         _Spec("collector", "阿卜杜拉·买买提", village, Role.COLLECTOR, _phone(301)),

@@ -14,6 +14,9 @@ COUNTY = "653123"
 EXPECTED_HOME = {
     "tax": "tax",
     "tax_leader": "tax",
+    "civil_leader": "civil",
+    "revital_leader": "revital",
+    "disabled_leader": "disabled",
     "medical": "insurance",
     "social": "insurance",
     "finance": "finance",
