@@ -1,0 +1,403 @@
+"""Every write of the data exchange: submitting a list, approving it, putting a version in force (Art 7, 10-22)."""
+
+from __future__ import annotations
+
+import hashlib
+import logging
+from collections.abc import Callable
+from datetime import date
+from importlib import metadata
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+from django.core.files.base import ContentFile
+from django.db import IntegrityError, transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from liangxian.batch.bulk import bulk_insert, fetch_frame
+from liangxian.core.audit import audit_record
+from liangxian.org.models import UnitKind
+
+from . import frames
+from .catalogue import column_specs, dataset_resolve
+from .errors import DuplicateSubmission, ExchangeError
+from .models import (
+    Approval,
+    Dataset,
+    ExchangeMethod,
+    RowOutcome,
+    Submission,
+    SubmissionRow,
+    SubmissionStatus,
+    VersionChange,
+)
+from .signals import identity_changes_reported
+
+if TYPE_CHECKING:
+    from django.core.files.uploadedfile import UploadedFile
+
+    from liangxian.org.models import Unit, User
+
+log = logging.getLogger(__name__)
+
+Progress = Callable[[str, float], None]
+SCAN_MAX_BYTES = 10 * 1024 * 1024
+# Magic bytes, not the file name: a renamed .exe must not pass as a signed page.
+SCAN_TYPES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+)
+ROW_FIELDS = (
+    "submission_id",
+    "row_number",
+    "outcome",
+    "reasons",
+    "reason_codes",
+    "problem_column",
+    "id_number",
+    "name",
+    "category",
+    "data",
+    "original",
+)
+
+
+def _code_version() -> str:
+    try:
+        return metadata.version("liangxian")[:40]
+    except metadata.PackageNotFoundError:
+        return ""
+
+
+def _noop(stage: str, fraction: float) -> None:
+    return None
+
+
+def provider_unit(actor: User, dataset: Dataset) -> Unit:
+    """Return the unit for which the actor provides this list; raise ExchangeError if his unit does not."""
+    unit = actor.unit
+    if unit is not None and dataset.provider_kind == UnitKind.TOWNSHIP and unit.kind == UnitKind.TOWNSHIP:
+        return unit
+    if (
+        unit is not None
+        and dataset.provider_kind == UnitKind.DEPARTMENT
+        and unit.kind == UnitKind.DEPARTMENT
+        and unit.department == dataset.provider
+    ):
+        return unit
+    raise ExchangeError("not_provider", _("Your unit does not provide the list %(name)s.") % {"name": dataset.name})
+
+
+def _file_bytes(source: Path | bytes) -> bytes:
+    return source.read_bytes() if isinstance(source, Path) else bytes(source)
+
+
+def _duplicate(dataset: Dataset, unit: Unit, sha256: str) -> Submission | None:
+    return (
+        Submission.objects.filter(dataset=dataset, unit=unit, sha256=sha256)
+        .exclude(status=SubmissionStatus.REFUSED)
+        .first()
+    )
+
+
+def _duplicate_error(existing: Submission) -> DuplicateSubmission:
+    return DuplicateSubmission(
+        existing,
+        _("This file was already submitted on %(when)s as version %(version)s; no new version was made.")
+        % {"when": timezone.localtime(existing.submitted_at).strftime("%Y-%m-%d %H:%M"), "version": existing.version},
+    )
+
+
+def submission_submit(
+    *,
+    actor: User,
+    dataset: str | Dataset,
+    source: Path | bytes,
+    filename: str,
+    method: str = ExchangeMethod.INTRANET,
+    period: str = "",
+    note: str = "",
+    progress: Progress | None = None,
+    today: date | None = None,
+) -> Submission:
+    """Receive one file of a list: classify every row, keep the version and its difference (Art 10-18).
+
+    A file that cannot be read raises ExchangeError and changes nothing; the same file again raises
+    DuplicateSubmission carrying the version it already made.
+    """
+    from liangxian.batch.readers import UnreadableFile, read_table
+
+    report = progress or _noop
+    ds = dataset_resolve(dataset)
+    unit = provider_unit(actor, ds)
+    if method not in ExchangeMethod.values:
+        raise ExchangeError("bad_method", _("Unknown exchange method %(method)s.") % {"method": method})
+    data = _file_bytes(source)
+    sha256 = hashlib.sha256(data).hexdigest()
+    existing = _duplicate(ds, unit, sha256)
+    if existing is not None:
+        raise _duplicate_error(existing)
+
+    report("read", 0.05)
+    try:
+        read = read_table(data, filename=filename, columns=column_specs(ds))
+    except UnreadableFile as exc:
+        log.info("refused %s for %s from %s: %s", filename, ds.code, unit.code, exc.code)
+        raise ExchangeError(exc.code, exc.message) from exc
+    report("classify", 0.35)
+    headers = {key: header for header, key in read.header_map.items()}
+    classified = frames.rows_classify(
+        read.frame,
+        columns=ds.columns,
+        person_column=ds.person_column,
+        category=ds.category,
+        headers=headers,
+        today=today or timezone.localdate(),
+        known_areas=None,
+    )
+    counts = dict(classified.group_by("outcome").len().iter_rows())
+    report("load", 0.6)
+    try:
+        with transaction.atomic():
+            # One writer per list at a time: versions are numbered in order.
+            Dataset.objects.select_for_update().filter(pk=ds.pk).first()
+            last = Submission.objects.filter(dataset=ds, unit=unit).aggregate(v=Max("version"))["v"] or 0
+            previous = _in_force(ds, unit)
+            submission = Submission(
+                dataset=ds,
+                unit=unit,
+                submitted_by=actor,
+                submitted_at=timezone.now(),
+                method=method,
+                period=period,
+                version=last + 1,
+                previous=previous,
+                status=SubmissionStatus.RECEIVED,
+                file_name=filename[:255],
+                sha256=sha256,
+                file_format=read.format,
+                encoding=read.encoding,
+                rows_total=classified.height,
+                rows_accepted=counts.get(RowOutcome.ACCEPTED, 0),
+                rows_repaired=counts.get(RowOutcome.REPAIRED, 0),
+                rows_rejected=counts.get(RowOutcome.REJECTED, 0),
+                code_version=_code_version(),
+                note=note,
+            )
+            submission.file.save(Path(filename).name or "list", ContentFile(data), save=False)
+            submission.save()
+            rows = classified.with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"))
+            bulk_insert(SubmissionRow, rows.select(ROW_FIELDS))
+            report("diff", 0.8)
+            changed = _diff_write(submission, previous, current=classified)
+            audit_record(
+                actor=actor,
+                action="exchange.submission.submit",
+                obj=submission,
+                payload={
+                    "dataset": ds.code,
+                    "unit": unit.code,
+                    "version": submission.version,
+                    "sha256": sha256,
+                    "method": method,
+                    "rows": submission.rows_total,
+                    "accepted": submission.rows_accepted,
+                    "repaired": submission.rows_repaired,
+                    "rejected": submission.rows_rejected,
+                    "changes": changed,
+                    "unmatched_headers": read.unmatched_headers,
+                },
+            )
+            if ds.needs_approval:
+                submission.status = SubmissionStatus.PENDING_APPROVAL
+                submission.save(update_fields=["status"])
+            else:
+                report("apply", 0.9)
+                _put_in_force(actor, submission)
+    except IntegrityError:
+        # Another request stored the same file a moment earlier: point at its version.
+        existing = _duplicate(ds, unit, sha256)
+        if existing is None:
+            raise
+        raise _duplicate_error(existing) from None
+    report("done", 1.0)
+    return submission
+
+
+def _in_force(dataset: Dataset, unit: Unit) -> Submission | None:
+    return (
+        Submission.objects.select_for_update()
+        .filter(dataset=dataset, unit=unit, status=SubmissionStatus.IN_FORCE)
+        .order_by("-version")
+        .first()
+    )
+
+
+def _stored_rows(submission_id: int) -> pl.DataFrame:
+    table = SubmissionRow._meta.db_table
+    return fetch_frame(
+        f"SELECT id_number, name, CAST(data AS TEXT) FROM {table} WHERE submission_id = %s AND outcome <> %s",  # noqa: S608
+        [submission_id, RowOutcome.REJECTED],
+        schema={"id_number": pl.String, "name": pl.String, "data": pl.String},
+    )
+
+
+def _diff_write(
+    submission: Submission, previous: Submission | None, *, current: pl.DataFrame | None = None
+) -> dict[str, int]:
+    """Write the version's VersionChange rows against ``previous``; return the count of each kind."""
+    VersionChange.objects.filter(submission=submission).delete()
+    if previous is None:
+        return {}
+    ds = submission.dataset
+    keys = frames.compare_keys(ds.columns, ds.person_column)
+    if current is not None:
+        now = frames.comparison_frame(current, keys)
+    else:
+        now = frames.stored_comparison_frame(_stored_rows(submission.pk), keys)
+    before = frames.stored_comparison_frame(_stored_rows(previous.pk), keys)
+    changes = frames.versions_diff(now, before, keys=keys)
+    bulk_insert(VersionChange, changes.with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id")))
+    return dict(changes.group_by("kind").len().iter_rows())
+
+
+def submission_diff(*, submission: Submission, previous: Submission | None) -> dict[str, int]:
+    """Recompute a version's difference from another (the one it replaces); return the count of each kind."""
+    with transaction.atomic():
+        return _diff_write(submission, previous)
+
+
+def _register_apply(actor: User | None, submission: Submission) -> Any:
+    try:
+        from liangxian.registry.services import register_apply
+    except ImportError:  # the register is optional for the exchange: without it a list is kept, not applied
+        return None
+    return register_apply(actor=actor, submission=submission)
+
+
+def _put_in_force(actor: User | None, submission: Submission) -> None:
+    """Make a version the list in force: supersede the one before, update the register, report changes."""
+    ds = submission.dataset
+    current = _in_force(ds, submission.unit)
+    if current is not None and current.pk != submission.pk and (current.version or 0) > (submission.version or 0):
+        raise ExchangeError(
+            "older_version",
+            _("A later version (%(version)s) of this list is already in force.") % {"version": current.version},
+        )
+    if current is not None and current.pk != submission.pk:
+        if submission.previous_id != current.pk:
+            submission.previous = current
+            _diff_write(submission, current)
+        current.status = SubmissionStatus.SUPERSEDED
+        current.save(update_fields=["status"])
+    submission.status = SubmissionStatus.IN_FORCE
+    submission.in_force_at = timezone.now()
+    submission.save(update_fields=["status", "in_force_at", "previous"])
+    audit_record(
+        actor=actor,
+        action="exchange.submission.in_force",
+        obj=submission,
+        payload={"dataset": ds.code, "version": submission.version, "superseded": current.pk if current else None},
+    )
+    _register_apply(actor, submission)
+    if ds.needs_approval and submission.previous_id is not None:
+        changes = VersionChange.objects.filter(submission=submission)
+        if changes.exists():
+            transaction.on_commit(
+                lambda: identity_changes_reported.send(sender=Submission, submission=submission, changes=changes)
+            )
+
+
+def _scan_type(head: bytes) -> tuple[str, str] | None:
+    for magic, content_type, extension in SCAN_TYPES:
+        if head.startswith(magic):
+            return content_type, extension
+    return None
+
+
+def _may_approve(actor: User, submission: Submission, stage: dict[str, Any]) -> bool:
+    unit = actor.unit
+    if unit is None:
+        return False
+    if stage.get("unit", "provider") == "provider":
+        same_unit = unit.pk == submission.unit_id
+    else:
+        same_unit = unit.kind == UnitKind.DEPARTMENT and unit.department in submission.dataset.consumers
+    roles = stage.get("roles") or []
+    return same_unit and (not roles or actor.role in roles)
+
+
+def approval_record(
+    *, actor: User, submission: Submission, stage: str, scan: UploadedFile | None = None, note: str = ""
+) -> Approval:
+    """Record one approval stage of a list, in order, with the signed-and-stamped scan (Art 10, 11, 14).
+
+    The last stage puts the list in force.
+    """
+    with transaction.atomic():
+        locked = Submission.objects.select_for_update().select_related("dataset", "unit").get(pk=submission.pk)
+        stages = list(locked.dataset.approval_stages or [])
+        if locked.status != SubmissionStatus.PENDING_APPROVAL:
+            raise ExchangeError("not_pending", _("This version is not awaiting approval."))
+        index = next((i for i, s in enumerate(stages) if s.get("key") == stage), None)
+        if index is None:
+            raise ExchangeError("unknown_stage", _("This list has no approval stage %(stage)s.") % {"stage": stage})
+        spec = stages[index]
+        done = set(Approval.objects.filter(submission=locked).values_list("stage", flat=True))
+        if stage in done:
+            raise ExchangeError(
+                "stage_done", _("The stage “%(label)s” is already approved.") % {"label": spec["label"]}
+            )
+        waiting = [s["label"] for s in stages[:index] if s["key"] not in done]
+        if waiting:
+            raise ExchangeError(
+                "stage_out_of_order",
+                _("Approve “%(label)s” first.") % {"label": waiting[0]},
+            )
+        if not _may_approve(actor, locked, spec):
+            raise ExchangeError(
+                "not_allowed", _("You may not approve the stage “%(label)s”.") % {"label": spec["label"]}
+            )
+        approval = Approval(
+            submission=locked,
+            stage=stage,
+            order=index + 1,
+            approved_by=actor,
+            approved_at=timezone.now(),
+            note=note,
+        )
+        if spec.get("scan") and scan is None:
+            raise ExchangeError("scan_required", _("Attach the scanned page with the leader's signature and stamp."))
+        if scan is not None:
+            if (scan.size or 0) > SCAN_MAX_BYTES:
+                raise ExchangeError("scan_too_large", _("The scan is larger than 10 MB."))
+            content = scan.read()
+            if len(content) > SCAN_MAX_BYTES:
+                raise ExchangeError("scan_too_large", _("The scan is larger than 10 MB."))
+            kind = _scan_type(content[:16])
+            if kind is None:
+                raise ExchangeError("scan_type", _("The scan must be a PDF, PNG or JPEG file."))
+            approval.scan_content_type, extension = kind
+            approval.scan_sha256 = hashlib.sha256(content).hexdigest()
+            approval.scan.save(f"approval-{locked.pk}-{stage}.{extension}", ContentFile(content), save=False)
+        approval.save()
+        audit_record(
+            actor=actor,
+            action="exchange.approval.record",
+            obj=approval,
+            payload={
+                "submission": locked.pk,
+                "stage": stage,
+                "order": index + 1,
+                "scan_sha256": approval.scan_sha256,
+                "scan_type": approval.scan_content_type,
+            },
+        )
+        if index == len(stages) - 1 and not ({s["key"] for s in stages} - done - {stage}):
+            _put_in_force(actor, locked)
+    submission.refresh_from_db()
+    return approval

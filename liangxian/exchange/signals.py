@@ -1,0 +1,20 @@
+"""Signals the data exchange sends for other areas to act on (the campaign's obligations connect here).
+
+``identity_changes_reported`` is sent after the commit that puts in force a new version of a list that needs
+the leader's signature and stamp (civil affairs, rural revitalisation, disabled federation: Art 10, 11, 14)
+when that version differs from the one it replaces. Keyword arguments:
+
+- ``submission``: the exchange.Submission now in force;
+- ``changes``: a QuerySet of its exchange.VersionChange rows (kind added, removed or changed, with ``fields``).
+
+Every such version is sent, campaign or not: the receiver (the campaign issue's obligations) decides whether a
+concentrated collection period is running and creates the 7-working-day obligation of Art 10, 11 and 14
+(``Dataset.deadline_rule["changes"]`` holds the rule as data). Receivers must not raise: the version is
+already in force when they run.
+"""
+
+from __future__ import annotations
+
+from django.dispatch import Signal
+
+identity_changes_reported = Signal()
