@@ -46,6 +46,7 @@ def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
     candidates: list[tuple[str, Any]] = [("/", _("Home"))]
     if actor.resident_duty is not None or user.is_superuser:
         candidates.append(("/residents/", _("Residents")))
+    candidates.append(("/exchange/", _("Data exchange")))
     candidates.append(("/org/", _("Units")))
     candidates.append(("/calendar/", _("Working calendar")))
     if can_read_logs(user):
