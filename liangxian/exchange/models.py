@@ -6,6 +6,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
 
@@ -127,9 +128,10 @@ class Submission(models.Model):
 
 
 class RowOutcome(models.TextChoices):
-    ACCEPTED = "accepted", _("Accepted")
-    REPAIRED = "repaired", _("Repaired")
-    REJECTED = "rejected", _("Rejected")
+    # A context keeps "Rejected" (未通过) apart from a decision's "Rejected" (已驳回) elsewhere.
+    ACCEPTED = "accepted", pgettext_lazy("row outcome", "Accepted")
+    REPAIRED = "repaired", pgettext_lazy("row outcome", "Repaired")
+    REJECTED = "rejected", pgettext_lazy("row outcome", "Rejected")
 
 
 class SubmissionRow(models.Model):
