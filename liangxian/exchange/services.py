@@ -319,14 +319,15 @@ def _scan_type(head: bytes) -> tuple[str, str] | None:
     return None
 
 
-def _may_approve(actor: User, submission: Submission, stage: dict[str, Any]) -> bool:
+def approval_may_act(actor: User, submission: Submission, stage: dict[str, Any]) -> bool:
+    """Tell whether the actor's unit and role fit an approval stage of the submission (Art 10, 11, 14)."""
     unit = actor.unit
     if unit is None:
         return False
     if stage.get("unit", "provider") == "provider":
         same_unit = unit.pk == submission.unit_id
     else:
-        same_unit = unit.kind == UnitKind.DEPARTMENT and unit.department in submission.dataset.consumers
+        same_unit = unit.kind == UnitKind.DEPARTMENT and unit.department in (submission.dataset.consumers or [])
     roles = stage.get("roles") or []
     return same_unit and (not roles or actor.role in roles)
 
@@ -358,7 +359,7 @@ def approval_record(
                 "stage_out_of_order",
                 _("Approve “%(label)s” first.") % {"label": waiting[0]},
             )
-        if not _may_approve(actor, locked, spec):
+        if not approval_may_act(actor, locked, spec):
             raise ExchangeError(
                 "not_allowed", _("You may not approve the stage “%(label)s”.") % {"label": spec["label"]}
             )

@@ -7,7 +7,7 @@ exchange.services (submitting and approving, Art 10-18) and exchange.exports (th
 from __future__ import annotations
 
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -31,9 +31,6 @@ from .catalogue import deadline_text
 from .errors import DuplicateSubmission, ExchangeError
 from .forms import ApprovalForm, UploadForm
 from .models import ChangeKind, Dataset, RowOutcome, Submission, SubmissionStatus
-
-if TYPE_CHECKING:
-    from liangxian.org.models import User
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 ROWS_PER_PAGE = 50
@@ -269,19 +266,6 @@ def upload_progress(request: HttpRequest, token: str) -> JsonResponse:
 # --- one submission --------------------------------------------------------------------------------------------
 
 
-def _may_act(user: User, submission: Submission, stage: dict[str, Any]) -> bool:
-    """Tell whether the user's unit and role fit the stage (the service checks again when he acts)."""
-    unit = user.unit
-    if unit is None:
-        return False
-    if stage.get("unit", "provider") == "provider":
-        same_unit = unit.pk == submission.unit_id
-    else:
-        same_unit = unit.kind == UnitKind.DEPARTMENT and unit.department in (submission.dataset.consumers or [])
-    roles = stage.get("roles") or []
-    return same_unit and (not roles or user.role in roles)
-
-
 def _approval_panel(request: HttpRequest, actor: Actor, submission: Submission) -> list[dict[str, Any]]:
     panel = []
     waiting_earlier = False
@@ -302,7 +286,7 @@ def _approval_panel(request: HttpRequest, actor: Actor, submission: Submission) 
                 "scan": bool(stage.get("scan")),
                 "approval": approval,
                 "state": state,
-                "may_act": state == "next" and _may_act(request.user, submission, stage),  # type: ignore[arg-type]
+                "may_act": state == "next" and services.approval_may_act(request.user, submission, stage),  # type: ignore[arg-type]
                 "form": ApprovalForm(initial={"stage": stage["key"]}, prefix=f"stage-{order}"),
             }
         )
