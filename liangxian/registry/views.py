@@ -61,10 +61,19 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     """Show one resident, if the user's scope reaches him; else 404, logged as refused."""
     actor = Actor.of(request.user)  # type: ignore[arg-type]
     try:
-        card = selectors.person_get(actor=actor, person_id=person_id, request=request)
+        card, facts, categories = selectors.person_facts(actor=actor, person_id=person_id, request=request)
     except Person.DoesNotExist:
         raise Http404(_("No such resident within your scope.")) from None
-    return render(request, "registry/person_detail.html", {"person": card})
+    return render(
+        request,
+        "registry/person_detail.html",
+        {
+            "person": card,
+            "facts": facts,
+            "categories": categories,
+            "corrections": selectors.correction_list(actor=actor).filter(person_id=person_id)[:20],
+        },
+    )
 
 
 @require_GET
