@@ -46,7 +46,11 @@ def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
     candidates: list[tuple[str, Any]] = [("/", _("Home"))]
     if actor.resident_duty is not None or user.is_superuser:
         candidates.append(("/residents/", _("Residents")))
+        candidates.append(("/residents/corrections/", _("Register corrections")))
     candidates.append(("/exchange/", _("Data exchange")))
+    if actor.unit_kind == "department" or user.is_superuser:
+        candidates.append(("/residents/verifications/", _("Verification requests")))
+        candidates.append(("/residents/usage/", _("Use of our data")))
     candidates.append(("/org/", _("Units")))
     candidates.append(("/calendar/", _("Working calendar")))
     if can_read_logs(user):
