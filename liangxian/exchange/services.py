@@ -34,7 +34,7 @@ from .models import (
     SubmissionStatus,
     VersionChange,
 )
-from .signals import identity_changes_reported
+from .signals import identity_changes_reported, list_in_force
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -271,12 +271,9 @@ def submission_diff(*, submission: Submission, previous: Submission | None) -> d
         return _diff_write(submission, previous)
 
 
-def _register_apply(actor: User | None, submission: Submission) -> Any:
-    try:
-        from liangxian.registry.services import register_apply
-    except ImportError:  # the register is optional for the exchange: without it a list is kept, not applied
-        return None
-    return register_apply(actor=actor, submission=submission)
+def _register_apply(actor: User | None, submission: Submission) -> None:
+    """Let the register apply the list now in force, inside this transaction (see signals.list_in_force)."""
+    list_in_force.send(sender=Submission, actor=actor, submission=submission)
 
 
 def _put_in_force(actor: User | None, submission: Submission) -> None:

@@ -16,3 +16,9 @@ class RegistryConfig(AppConfig):
         from .models import Person
 
         seal_register(Person, batch_field="batch", columns=PERSON_SEALED_COLUMNS)
+
+        from liangxian.exchange.signals import list_in_force
+
+        from .services import register_apply_on_list_in_force
+
+        list_in_force.connect(register_apply_on_list_in_force, dispatch_uid="registry.register_apply")

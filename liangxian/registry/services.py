@@ -931,3 +931,10 @@ def verification_request_escalate(
             payload={"from": locked.pk, "level": level, "target": carrier.pk, "reason": locked.answer},
         )
     return upper
+
+
+def register_apply_on_list_in_force(
+    sender: object, *, actor: User | None, submission: Submission, **kwargs: object
+) -> None:
+    """Apply a list the moment the exchange puts it in force (receiver of exchange.signals.list_in_force)."""
+    register_apply(actor=actor, submission=submission)

@@ -88,7 +88,7 @@ def dirty_ids(draw: st.DrawFn) -> str:
 
 
 def _scalar_ids(values: list[str | None], numeric: list[bool], today: date = TODAY) -> list[tuple[object, ...]]:
-    out = []
+    out: list[tuple[object, ...]] = []
     for value, flag in zip(values, numeric, strict=True):
         c = check_resident_id(value, today=today, from_numeric_cell=flag, known_areas=KNOWN_AREAS)
         out.append((c.value, c.outcome, list(c.reasons), list(c.warnings), c.birth_date, c.sex))
