@@ -11,5 +11,6 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_AUTOREFRESH = True
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if not os.environ.get("DATABASE_URL"):
     DATABASES = {"default": {**DATABASES["default"], "NAME": ":memory:", "TEST": {"NAME": ":memory:"}}}  # noqa: F405
