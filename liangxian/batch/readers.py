@@ -53,7 +53,12 @@ _TYPES: Final = frozenset({"id_number", "name", "text", "date", "phone", "enum",
 # A numeric cell of an xlsx sheet: no type attribute (or t="n") and a value. Excel, WPS, LibreOffice,
 # xlsxwriter and openpyxl all write the reference attribute first.
 _NUMERIC_CELL: Final = r'<c r="[A-Z]{1,3}[0-9]+"(?: s="[0-9]+")?(?: t="n")?>(?:<f[^>]*/>|<f[^>]*>[^<]*</f>)?<v>'
+_NUMERIC_CELL_BYTES: Final = re.compile(_NUMERIC_CELL.encode())
 _CELL_REF: Final = b'<c r="'
+_CELL_START: Final = b"<c "
+_VALUE: Final = b"<v>"
+# Up to this many values in a piece of sheet XML are looked at one by one; more go to Polars' regex engine.
+_FEW_VALUES: Final = 1024
 
 
 @dataclass(frozen=True)
@@ -290,13 +295,11 @@ def _xlsx_numeric_cells(data: bytes, index: int) -> _NumericCells | None:
                     chunk = stream.read(_XLSX_CHUNK)
                     buffer = tail + chunk
                     # Cut before the last cell so that no cell straddles two pieces (an ASCII boundary, too).
-                    cut = buffer.rfind(b"<c ") if chunk else len(buffer)
+                    cut = buffer.rfind(_CELL_START) if chunk else len(buffer)
                     if cut <= 0:
                         cut = len(buffer)
                     seen_refs = seen_refs or _CELL_REF in buffer
-                    # Polars' regex engine scans a piece several times faster than Python's re.
-                    piece = pl.Series([buffer[:cut]], dtype=pl.Binary).cast(pl.String)
-                    found.append(piece.str.extract_all(_NUMERIC_CELL).explode().drop_nulls())
+                    found.append(_numeric_matches(buffer[:cut]))
                     tail = buffer[cut:]
                     if not chunk:
                         break
@@ -315,6 +318,30 @@ def _xlsx_numeric_cells(data: bytes, index: int) -> _NumericCells | None:
         row=pl.col("2").cast(pl.Int64),
     )
     return _NumericCells(cells=cells)
+
+
+def _numeric_matches(piece: bytes) -> pl.Series:
+    """Return the opening tag (through ``<v>``) of every numeric cell in a piece of sheet XML."""
+    # Only a cell with a value element can be a number. Sheets of inline strings (xlsxwriter, many exporters)
+    # have few, so those few are checked where they stand instead of matching the pattern at every cell.
+    values: list[int] = []
+    at = piece.find(_VALUE)
+    while at >= 0 and len(values) <= _FEW_VALUES:
+        values.append(at)
+        at = piece.find(_VALUE, at + len(_VALUE))
+    if at < 0:
+        found: list[str] = []
+        for end in values:
+            # The cell a value belongs to opens at the last "<c " before it: "<" never stands unescaped in XML
+            # text or attribute values.
+            start = piece.rfind(_CELL_START, 0, end)
+            match = _NUMERIC_CELL_BYTES.fullmatch(piece, start, end + len(_VALUE)) if start >= 0 else None
+            if match is not None:
+                found.append(match[0].decode())
+        return pl.Series(found, dtype=pl.String)
+    # Shared strings put a value in every cell: Polars' regex engine scans the piece several times faster than re.
+    text = pl.Series([piece], dtype=pl.Binary).cast(pl.String)
+    return text.str.extract_all(_NUMERIC_CELL).explode().drop_nulls()
 
 
 def _sheet_path(archive: zipfile.ZipFile, index: int) -> str | None:

@@ -171,26 +171,29 @@ def rows_classify(
     rejected_before = pl.any_horizontal([pl.col(f"__rej_{k}").list.len() > 0 for k in keys])
     # Only the first of several rows of one person stands; the later ones are refused, whatever they hold.
     candidate = pl.when(~rejected_before & person_value.is_not_null()).then(person_value)
+    frame = (
+        frame.with_row_index("__idx")
+        .with_columns(
+            (candidate.is_not_null() & ~candidate.is_first_distinct()).alias("__duplicate"),
+        )
+        .with_columns(
+            pl.when(pl.col("__duplicate"))
+            .then(pl.lit(["duplicate_in_file"], dtype=pl.List(pl.String)))
+            .otherwise(pl.col(f"__rej_{person_column}"))
+            .alias(f"__rej_{person_column}")
+        )
+    )
+    any_rejects = pl.any_horizontal([pl.col(f"__rej_{k}").list.len() > 0 for k in keys])
+    any_repairs = pl.any_horizontal([pl.col(f"__rep_{k}").list.len() > 0 for k in keys])
+    any_warnings = pl.any_horizontal([pl.col(f"__warn_{k}").list.len() > 0 for k in keys])
     frame = frame.with_columns(
-        (candidate.is_not_null() & ~candidate.is_first_distinct()).alias("__duplicate"),
-    ).with_columns(
-        pl.when(pl.col("__duplicate"))
-        .then(pl.lit(["duplicate_in_file"], dtype=pl.List(pl.String)))
-        .otherwise(pl.col(f"__rej_{person_column}"))
-        .alias(f"__rej_{person_column}")
+        any_rejects.alias("__rejected"), (any_rejects | any_repairs | any_warnings).alias("__has_codes")
     )
-    rejects = pl.concat_list([pl.col(f"__rej_{k}") for k in keys]).list.unique(maintain_order=True)
-    repairs = pl.concat_list([pl.col(f"__rep_{k}") for k in keys]).list.unique(maintain_order=True)
-    warnings = pl.concat_list([pl.col(f"__warn_{k}") for k in keys]).list.unique(maintain_order=True)
-    is_rejected = rejects.list.len() > 0
-    outcome = pl.when(is_rejected).then(pl.lit("rejected")).when(repairs.list.len() > 0).then(pl.lit("repaired"))
-    shown = pl.when(is_rejected).then(rejects).otherwise(repairs)
-    problem = pl.coalesce(
-        [pl.when(pl.col(f"__rej_{k}").list.len() > 0).then(pl.lit(headers.get(k, k))) for k in keys]
-        + [pl.when(pl.col(f"__rep_{k}").list.len() > 0).then(pl.lit(headers.get(k, k))) for k in keys]
-        + [pl.when(pl.col(f"__warn_{k}").list.len() > 0).then(pl.lit(headers.get(k, k))) for k in keys]
-    )
-    all_codes = pl.concat_list([shown, warnings])
+    is_rejected = pl.col("__rejected")
+    outcome = pl.when(is_rejected).then(pl.lit("rejected")).when(any_repairs).then(pl.lit("repaired"))
+    # Joining, de-duplicating and translating the code lists is the costly part; only the few rows that carry a
+    # code need it, the others have no reason and no problem column.
+    explained = _explain(frame.filter(pl.col("__has_codes")), keys, headers)
     name_key = next((c["key"] for c in columns if c.get("type") == "name" and c["key"] == "name"), None)
     name_key = name_key or next((c["key"] for c in columns if c.get("type") == "name"), None)
     name_value = (
@@ -198,12 +201,10 @@ def rows_classify(
     )
     data = pl.struct([pl.col(value_column(c["key"])).alias(c["key"]) for c in columns]).struct.json_encode()
     original = pl.col("__original") if "__original" in frame.columns else pl.lit("{}")
-    return frame.select(
+    out = frame.select(
         pl.col("__row").cast(pl.Int64).alias("row_number"),
         outcome.otherwise(pl.lit("accepted")).alias("outcome"),
-        _messages(all_codes).fill_null("").alias("reasons"),
-        all_codes.list.join(",").str.slice(0, 200).fill_null("").alias("reason_codes"),
-        problem.str.slice(0, 60).fill_null("").alias("problem_column"),
+        pl.col("__idx"),
         pl.coalesce([person_value, pl.col(person_column)]).str.slice(0, 30).fill_null("").alias("id_number"),
         name_value.str.slice(0, 80).fill_null("").alias("name"),
         pl.lit(category).alias("category"),
@@ -211,6 +212,35 @@ def rows_classify(
         original.fill_null("{}").alias("original"),
         pl.when(~is_rejected).then(person_value).alias("__person"),
         *[pl.col(value_column(c["key"])) for c in columns],
+    )
+    out = out.join(explained, on="__idx", how="left", maintain_order="left")
+    return out.select(
+        "row_number",
+        "outcome",
+        pl.col("reasons").fill_null(""),
+        pl.col("reason_codes").fill_null(""),
+        pl.col("problem_column").fill_null(""),
+        *out.columns[3:-3],
+    )
+
+
+def _explain(frame: pl.DataFrame, keys: Sequence[str], headers: Mapping[str, str]) -> pl.DataFrame:
+    """Give each row that carries a code its reasons, reason codes and problem column, by ``__idx``."""
+    rejects = pl.concat_list([pl.col(f"__rej_{k}") for k in keys]).list.unique(maintain_order=True)
+    repairs = pl.concat_list([pl.col(f"__rep_{k}") for k in keys]).list.unique(maintain_order=True)
+    warnings = pl.concat_list([pl.col(f"__warn_{k}") for k in keys]).list.unique(maintain_order=True)
+    shown = pl.when(pl.col("__rejected")).then(rejects).otherwise(repairs)
+    problem = pl.coalesce(
+        [pl.when(pl.col(f"__rej_{k}").list.len() > 0).then(pl.lit(headers.get(k, k))) for k in keys]
+        + [pl.when(pl.col(f"__rep_{k}").list.len() > 0).then(pl.lit(headers.get(k, k))) for k in keys]
+        + [pl.when(pl.col(f"__warn_{k}").list.len() > 0).then(pl.lit(headers.get(k, k))) for k in keys]
+    )
+    all_codes = pl.concat_list([shown, warnings])
+    return frame.select(
+        pl.col("__idx"),
+        _messages(all_codes).fill_null("").alias("reasons"),
+        all_codes.list.join(",").str.slice(0, 200).fill_null("").alias("reason_codes"),
+        problem.str.slice(0, 60).fill_null("").alias("problem_column"),
     )
 
 

@@ -217,7 +217,8 @@ def submission_submit(
                 submission.save(update_fields=["status"])
             else:
                 report("apply", 0.9)
-                _put_in_force(actor, submission)
+                # The register takes the rows from memory rather than reading the version back.
+                _put_in_force(actor, submission, register_rows(classified, ds))
     except IntegrityError:
         # Another request stored the same file a moment earlier: point at its version.
         existing = _duplicate(ds, unit, sha256)
@@ -271,13 +272,25 @@ def submission_diff(*, submission: Submission, previous: Submission | None) -> d
         return _diff_write(submission, previous)
 
 
-def _register_apply(actor: User | None, submission: Submission) -> None:
+def _register_apply(actor: User | None, submission: Submission, rows: pl.DataFrame | None = None) -> None:
     """Let the register apply the list now in force, inside this transaction (see signals.list_in_force)."""
-    list_in_force.send(sender=Submission, actor=actor, submission=submission)
+    list_in_force.send(sender=Submission, actor=actor, submission=submission, rows=rows)
 
 
-def _put_in_force(actor: User | None, submission: Submission) -> None:
-    """Make a version the list in force: supersede the one before, update the register, report changes."""
+def register_rows(classified: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
+    """Reduce classified rows to what the register reads: the usable rows, as stored (row and data's values)."""
+    fixed = ("row_number", "id_number", "name", "category")
+    keys = [c["key"] for c in dataset.columns if c["key"] not in fixed]
+    return classified.filter(pl.col("outcome").is_in([RowOutcome.ACCEPTED.value, RowOutcome.REPAIRED.value])).select(
+        *fixed, *[pl.col(frames.value_column(k)).alias(k) for k in keys]
+    )
+
+
+def _put_in_force(actor: User | None, submission: Submission, rows: pl.DataFrame | None = None) -> None:
+    """Make a version the list in force: supersede the one before, update the register, report changes.
+
+    ``rows`` are the version's usable rows in memory (see register_rows), when the caller has them.
+    """
     ds = submission.dataset
     current = _in_force(ds, submission.unit)
     if current is not None and current.pk != submission.pk and (current.version or 0) > (submission.version or 0):
@@ -300,7 +313,7 @@ def _put_in_force(actor: User | None, submission: Submission) -> None:
         obj=submission,
         payload={"dataset": ds.code, "version": submission.version, "superseded": current.pk if current else None},
     )
-    _register_apply(actor, submission)
+    _register_apply(actor, submission, rows)
     if ds.needs_approval and submission.previous_id is not None:
         changes = VersionChange.objects.filter(submission=submission)
         if changes.exists():

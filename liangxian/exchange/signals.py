@@ -19,7 +19,8 @@ from django.dispatch import Signal
 
 identity_changes_reported = Signal()
 
-# Sent INSIDE the transaction that puts a list in force, with ``actor`` and ``submission``: the register
+# Sent INSIDE the transaction that puts a list in force, with ``actor``, ``submission`` and ``rows`` (the
+# version's usable rows as a frame when the sender has them in memory, else None): the register
 # (registry app) applies the list there, so a failure of the register rolls the whole version back.
 # The exchange sits below the register and does not import it; the register connects in its AppConfig.
 list_in_force = Signal()

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import re
+import sys
 from datetime import date
 from pathlib import Path
 
@@ -11,7 +12,7 @@ import polars as pl
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from liangxian.batch.frames import classify_ids, classify_names
+from liangxian.batch.frames import _PY_DIGIT_CLASS, _PY_DIGITS, classify_ids, classify_names
 from liangxian.core.idnumbers import check_digit, check_resident_id
 from liangxian.core.names import check_name
 
@@ -193,3 +194,34 @@ def test_classify_names_treats_a_null_cell_as_an_empty_name():
     assert result["name__outcome"].to_list() == ["rejected", "repaired"]
     assert result["name__codes"].to_list() == [["name_empty"], ["name_separator"]]
     assert result["name__value"].to_list() == [None, "阿不都·热合曼"]
+
+
+def test_the_written_out_digit_class_matches_exactly_what_str_isdigit_accepts():
+    # given every code point a Polars string can hold (not the surrogates)
+    chars = [chr(i) for i in range(sys.maxunicode + 1) if not 0xD800 <= i <= 0xDFFF]
+
+    # when Polars' regex engine matches them against the class written out in frames.py
+    matched = pl.Series(chars, dtype=pl.String).str.contains(f"[{_PY_DIGIT_CLASS}]")
+
+    # then it matches exactly the characters core.names rejects as digits (after a Python upgrade with a newer
+    # Unicode database, regenerate _PY_DIGITS from str.isdigit)
+    assert matched.to_list() == [ch.isdigit() for ch in chars]
+
+
+def test_classify_names_rejects_digits_as_check_name_does_at_every_edge_of_the_digit_ranges():
+    # given names ending in the first and last digit of every range, and in the characters just outside
+    edges: set[int] = set()
+    for item in _PY_DIGITS.split():
+        bounds = item.split("-")
+        first, last = int(bounds[0], 16), int(bounds[-1], 16)
+        edges |= {first - 1, first, last, last + 1}
+    names = ["阿" + chr(point) for point in sorted(edges)]
+    frame = pl.DataFrame({"name": names}, schema={"name": pl.String})
+
+    # when both rules check them
+    result = classify_names(frame, "name").select("name__value", "name__outcome", "name__codes")
+
+    # then they agree on every one, and both digits and non-digits are among them
+    expected = [(c.canonical, c.outcome, list(c.reasons)) for c in map(check_name, names)]
+    assert [tuple(row) for row in result.iter_rows()] == expected
+    assert {outcome for _, outcome, _ in expected} >= {"rejected", "accepted"}

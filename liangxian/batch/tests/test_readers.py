@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 import xlsxwriter
 
+from liangxian.batch import readers
 from liangxian.batch.frames import classify_ids, classify_names
 from liangxian.batch.readers import ColumnSpec, ReadResult, UnreadableFile, read_table
 
@@ -146,6 +147,59 @@ def test_a_numeric_id_cell_is_flagged_even_though_its_text_looks_like_an_id(tmp_
     assert frame["id_number__numeric"].to_list() == [False, True]
     assert frame["id_number"][0] == "653123196605124000"
     assert frame["id_number"][1] != "653123196605124000"
+
+
+# Cells as Excel, WPS and xlsxwriter write them: which hold a number is noted in the comment.
+SHEET_CELLS = (
+    b'<c r="A1" t="s"><v>0</v></c>'  # shared string
+    b'<c r="B1"><v>6.53123196605124E+17</v></c>'  # number
+    b'<c r="C1" s="3"><v>1</v></c>'  # number with a style
+    b'<c r="D1" t="n"><v>2</v></c>'  # number typed explicitly
+    b'<c r="E1" s="2" t="n"><f>D1*2</f><v>4</v></c>'  # formula with a numeric result
+    b'<c r="F1" t="str"><f>"a"</f><v>a</v></c>'  # formula with a text result
+    b'<c r="G1" t="inlineStr"><is><t>r="A1"&gt;</t></is></c>'  # inline string that looks like markup
+    b'<c r="H1"><f t="shared" si="0"/><v>5</v></c>'  # shared formula with a numeric result
+    b'<c r="AA12" t="b"><v>1</v></c>'  # boolean
+    b'<c r="AB12" t="e"><v>#N/A</v></c>'  # error
+    b'<c r="AC12" s="1"/>'  # styled empty cell
+)
+SHEET_NUMBERS = ["B1", "C1", "D1", "E1", "H1"]
+
+
+@pytest.mark.parametrize("few_values", [readers._FEW_VALUES, 0], ids=["one by one", "regex engine"])
+def test_numeric_cells_are_found_alike_whether_few_or_many_values_are_in_the_xml(monkeypatch, few_values):
+    # given sheet XML holding every kind of cell, scanned with few values (checked one by one) or many (regex)
+    monkeypatch.setattr(readers, "_FEW_VALUES", few_values)
+
+    # when the numeric cells are looked for
+    found = readers._numeric_matches(b"<sheetData><row>" + SHEET_CELLS + b"</row></sheetData>")
+
+    # then exactly the cells holding a number are found, whichever way
+    assert found.str.extract(r'^<c r="([A-Z]+[0-9]+)"').to_list() == SHEET_NUMBERS
+
+
+@pytest.mark.parametrize("few_values", [readers._FEW_VALUES, 0], ids=["one by one", "regex engine"])
+def test_numeric_id_cells_of_a_shared_strings_workbook_are_flagged_either_way(tmp_path, monkeypatch, few_values):
+    # given a workbook with shared strings (Excel's own layout), numbers in the ID column here and there
+    monkeypatch.setattr(readers, "_FEW_VALUES", few_values)
+    path = tmp_path / "shared.xlsx"
+    numbers = {3, 4, 40, 99}
+    with xlsxwriter.Workbook(str(path)) as wb:
+        ws = wb.add_worksheet()
+        ws.write_row(0, 0, ["姓名", "身份证号码", "联系电话"])
+        for row in range(1, 101):
+            ws.write_string(row, 0, f"张{row}")
+            if row in numbers:
+                ws.write_number(row, 1, 653123196605124000 + row)
+            else:
+                ws.write_string(row, 1, f"65312319660512{row:04d}")
+            ws.write_number(row, 2, 13900000000 + row)
+
+    # when read
+    frame = read_table(path, filename=path.name, columns=SPECS).frame
+
+    # then exactly the numeric ID cells are flagged (Excel rows are one more than the zero-based rows written)
+    assert frame.filter(pl.col("id_number__numeric"))["__row"].to_list() == [row + 1 for row in sorted(numbers)]
 
 
 def test_id_and_name_cells_keep_their_spaces_other_cells_are_stripped():

@@ -60,6 +60,24 @@ def test_data_holds_the_repaired_values() -> None:
     assert out["outcome"][0] == "repaired"
 
 
+def test_rows_keep_their_order_and_only_rows_with_a_code_get_reasons() -> None:
+    # given clean rows between rows that carry a reject, a repair and a warning
+    out = classify(
+        name=["王芳", "李四", "阿卜杜拉．买买提", "赵六", "钱七"],
+        id_number=[ident(1), ident(2), ident(3), ident(4), ident(5)],
+        disability_grade=["一级", "五级", "一级", "二级", "一级"],
+        phone=[None, None, None, "123", None],
+    )
+    # when classified, then each row keeps its place, and the clean ones have no reason and no problem column
+    assert out["row_number"].to_list() == [2, 3, 4, 5, 6]
+    assert out["outcome"].to_list() == ["accepted", "rejected", "repaired", "accepted", "accepted"]
+    assert out["reasons"].to_list()[0] == out["reasons"].to_list()[4] == ""
+    assert out["reason_codes"].to_list()[0] == out["problem_column"].to_list()[4] == ""
+    assert out["reason_codes"][1] == "bad_choice" and out["problem_column"][1] == "残疾等级"
+    assert out["problem_column"][2] == "姓名" and out["reason_codes"][3] == "bad_phone"
+    assert out["__person"].to_list() == [ident(1), None, ident(3), ident(4), ident(5)]
+
+
 def test_versions_diff_names_the_changed_fields_and_ignores_sequence_numbers() -> None:
     keys = compare_keys(COLUMNS, "id_number")
     before = comparison_frame(

@@ -299,6 +299,49 @@ def test_list_without_approval_is_in_force_at_once_and_applied(county: dict[str,
     assert s.in_force_at is not None
 
 
+def test_register_gets_the_usable_rows_in_memory_as_it_would_read_them_back(county: dict[str, Any]) -> None:
+    # given a register list with a clean row, a repaired name, a bad date, a rejected number and a duplicate
+    from liangxian.exchange.signals import list_in_force
+    from liangxian.registry import frames as registry_frames
+    from liangxian.registry.services import _submission_rows
+
+    header = ["户号", "姓名", "公民身份号码", "性别", "出生日期", "乡镇（街道）", "村（社区）", "户口状态", "联系电话"]
+    bad = ident(3)[:17] + ("1" if ident(3)[17] != "1" else "2")
+    rows = [
+        ["H1", "王芳", ident(1), "女", "1980/1/1", "英吉沙镇", "一村", "正常", "139 1234 5678"],
+        ["H1", "阿卜杜拉•买买提", ident(2), "男", "19810203", "英吉沙镇", "一村", "正常", ""],
+        ["H2", "李四", bad, "男", "1982-01-01", "英吉沙镇", "二村", "正常", ""],
+        ["H3", "赵六", ident(4), "男", "not a date", "英吉沙镇", "二村", "正常", "12"],
+        ["H1", "王芳", ident(1), "女", "1980-01-01", "英吉沙镇", "一村", "正常", ""],
+    ]
+    handed: list[Any] = []
+
+    def spy(sender: object, **kwargs: Any) -> None:
+        handed.append(kwargs.get("rows"))
+
+    list_in_force.connect(spy, dispatch_uid="test.spy")
+    try:
+        # when it is submitted and put in force at once
+        s = services.submission_submit(
+            actor=county["police"],
+            dataset="public_security.household_register",
+            source=csv_bytes(header, rows),
+            filename="户籍.csv",
+            today=TODAY,
+        )
+    finally:
+        list_in_force.disconnect(dispatch_uid="test.spy")
+    # then the register got the accepted and repaired rows from memory, the same as the stored ones read back
+    assert s.status == SubmissionStatus.IN_FORCE and len(handed) == 1
+    given = handed[0]
+    assert isinstance(given, pl.DataFrame)
+    stored = SubmissionRow.objects.filter(submission=s, outcome__in=["accepted", "repaired"]).count()
+    assert given.height == stored == s.rows_accepted + s.rows_repaired == 2
+    keys = [c["key"] for c in s.dataset.columns]
+    expected = registry_frames.list_frame(_submission_rows(s.pk, keys, "default"), keys)
+    assert registry_frames.list_frame(given, keys).equals(expected)
+
+
 # --- approval -------------------------------------------------------------------------------------------------
 
 

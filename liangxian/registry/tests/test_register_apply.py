@@ -303,3 +303,24 @@ def test_the_household_register_can_be_handed_over_as_a_frame_of_key_columns(cou
     result = services.register_apply(actor=None, submission=sub, rows=rows)
 
     assert result.created == 1 and Person.objects.get().village_code == f.VILLAGE_B1
+
+
+def test_the_fast_batch_digest_equals_the_core_digest_with_backslashes_and_control_characters(county):
+    from liangxian.core.sealing import batch_digest
+
+    f.person(f.VILLAGE_A1, name='a\\b"c', batch="B2")
+    f.person(f.VILLAGE_A1, name="tab\there\nline\x01end", batch="B2")
+    f.person(f.VILLAGE_A2, name="艾力\u2028", batch="B2", birth_date=None)
+
+    fast = services.person_batch_digest("B2")
+
+    assert fast == batch_digest(label="registry.person", batch_field="batch", batch_id="B2", columns=f_columns())
+    assert fast[0] == 3
+
+
+def test_an_empty_batch_digests_as_the_core_does(county):
+    from liangxian.core.sealing import batch_digest
+
+    fast = services.person_batch_digest("NONE")
+
+    assert fast == batch_digest(label="registry.person", batch_field="batch", batch_id="NONE", columns=f_columns())
