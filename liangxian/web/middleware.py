@@ -16,7 +16,7 @@ TEXT_BODIES = ("application/json", "application/x-www-form-urlencoded", "text/")
 
 
 class RejectNulMiddleware:
-    """Answer 400 to a query string or text body holding a NUL byte (PostgreSQL text cannot store it)."""
+    """Answer 400 to a query string, header, cookie or text body holding a NUL (PostgreSQL text cannot store it)."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -34,6 +34,13 @@ class RejectNulMiddleware:
         if b"\x00" in unquote_to_bytes(request.META.get("QUERY_STRING", "")):
             return True
         if b"%00" in request.path_info.encode() or "\x00" in request.path_info:
+            return True
+        # Headers and cookies reach the database too (a session key, an API token's prefix).
+        if any(
+            "\x00" in value for key, value in request.META.items() if key.startswith("HTTP_") and isinstance(value, str)
+        ):
+            return True
+        if any("\x00" in value for value in request.COOKIES.values()):
             return True
         content_type = request.META.get("CONTENT_TYPE", "")
         if content_type.startswith(TEXT_BODIES):

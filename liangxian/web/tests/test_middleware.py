@@ -44,3 +44,16 @@ def test_the_language_the_user_chose_is_kept():
     client.post("/i18n/setlang/", {"language": "ug", "next": "/login/"})
     response = client.get("/login/")
     assert response["Content-Language"] == "ug"
+
+
+@pytest.mark.django_db
+def test_a_session_cookie_or_token_with_a_nul_character_is_refused():
+    # given a session cookie and a bearer token that carry a NUL, as a fuzzer sends them
+    client = Client()
+    client.cookies["sessionid"] = "abc\x00def"
+    # when the API is called
+    by_cookie = client.get("/api/residents/")
+    by_token = Client().get("/api/residents/", HTTP_AUTHORIZATION="Bearer ab\x00c.secret")
+    # then both are refused before any lookup reaches the database
+    assert by_cookie.status_code == 400
+    assert by_token.status_code == 400
