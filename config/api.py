@@ -41,12 +41,18 @@ def out_of_scope(request: HttpRequest, exc: ScopeError) -> HttpResponse:
 
 
 # Routers are mounted here, in one place, so the OpenAPI document lists every endpoint.
+from liangxian.campaign.api import router as campaign_router  # noqa: E402
 from liangxian.core.api import router as core_router  # noqa: E402
 from liangxian.exchange.api import router as exchange_router  # noqa: E402
+from liangxian.obligations.api import router as obligations_router  # noqa: E402
 from liangxian.org.api import router as org_router  # noqa: E402
 from liangxian.registry.api import router as registry_router  # noqa: E402
+from liangxian.roster.api import router as roster_router  # noqa: E402
 
 api.add_router("/calendar", core_router)
 api.add_router("/org", org_router)
 api.add_router("/exchange", exchange_router)
 api.add_router("/residents", registry_router)
+api.add_router("/campaigns", campaign_router)
+api.add_router("/obligations", obligations_router)
+api.add_router("/roster", roster_router)

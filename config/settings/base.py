@@ -29,8 +29,11 @@ INSTALLED_APPS = [
     "simple_history",
     "liangxian.core",
     "liangxian.org",
-    "liangxian.registry",
+    "liangxian.campaign",
     "liangxian.exchange",
+    "liangxian.obligations",
+    "liangxian.registry",
+    "liangxian.roster",
     "liangxian.web",
     "liangxian.demo",
 ]
