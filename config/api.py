@@ -41,7 +41,7 @@ def out_of_scope(request: HttpRequest, exc: ScopeError) -> HttpResponse:
 
 
 # Routers are mounted here, in one place, so the OpenAPI document lists every endpoint.
-from liangxian.campaign.api import router as campaign_router  # noqa: E402
+from liangxian.campaigns.api import router as campaign_router  # noqa: E402
 from liangxian.core.api import router as core_router  # noqa: E402
 from liangxian.exchange.api import router as exchange_router  # noqa: E402
 from liangxian.obligations.api import router as obligations_router  # noqa: E402

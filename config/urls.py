@@ -11,7 +11,7 @@ urlpatterns = [
     path("residents/", include("liangxian.registry.urls")),
     path("org/", include("liangxian.org.urls")),
     path("exchange/", include("liangxian.exchange.urls")),
-    path("campaigns/", include("liangxian.campaign.urls")),
+    path("campaigns/", include("liangxian.campaigns.urls")),
     path("obligations/", include("liangxian.obligations.urls")),
     path("roster/", include("liangxian.roster.urls")),
     path("", include("liangxian.web.urls")),

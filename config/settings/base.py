@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "simple_history",
     "liangxian.core",
     "liangxian.org",
-    "liangxian.campaign",
+    "liangxian.campaigns",
     "liangxian.exchange",
     "liangxian.obligations",
     "liangxian.registry",

@@ -76,7 +76,7 @@ class Obligation(models.Model):
 
     rule = models.ForeignKey(ObligationRule, verbose_name=_("rule"), on_delete=models.PROTECT, related_name="+")
     campaign = models.ForeignKey(
-        "campaign.Campaign",
+        "campaigns.Campaign",
         verbose_name=_("campaign"),
         null=True,
         blank=True,

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from liangxian.campaign.models import InsuranceType
+from liangxian.campaigns.models import InsuranceType
 
 
 class BuildStatus(models.TextChoices):
@@ -22,7 +22,7 @@ class RosterBuild(models.Model):
     """One run of the roster build: the campaign revision it used, its counts and what changed."""
 
     campaign = models.ForeignKey(
-        "campaign.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="roster_builds"
+        "campaigns.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="roster_builds"
     )
     number = models.PositiveIntegerField(_("build"))
     campaign_revision = models.PositiveIntegerField(_("campaign revision"))
@@ -61,7 +61,7 @@ class RosterEntry(models.Model):
     """
 
     campaign = models.ForeignKey(
-        "campaign.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="roster_entries"
+        "campaigns.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="roster_entries"
     )
     person = models.ForeignKey(
         "registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="roster_entries"
@@ -132,7 +132,7 @@ class RosterTransmission(models.Model):
     """The valid contribution roster (有效缴费明细清册) of one insurance, approved and sent to tax (Art 7)."""
 
     campaign = models.ForeignKey(
-        "campaign.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
+        "campaigns.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
     )
     insurance = models.CharField(_("insurance type"), max_length=10, choices=InsuranceType.choices)
     build = models.ForeignKey(RosterBuild, verbose_name=_("build"), on_delete=models.PROTECT, related_name="+")
@@ -249,7 +249,7 @@ class DueListPush(models.Model):
     """Tax pushing a township its due-list (应缴费人员台账, Art 27): which build, how many, when."""
 
     campaign = models.ForeignKey(
-        "campaign.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
+        "campaigns.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
     )
     township = models.ForeignKey("org.Unit", verbose_name=_("township"), on_delete=models.PROTECT, related_name="+")
     build = models.ForeignKey(RosterBuild, verbose_name=_("build"), on_delete=models.PROTECT, related_name="+")
@@ -274,7 +274,7 @@ class SurveyMark(models.Model):
     """
 
     campaign = models.ForeignKey(
-        "campaign.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
+        "campaigns.Campaign", verbose_name=_("campaign"), on_delete=models.PROTECT, related_name="+"
     )
     person = models.ForeignKey("registry.Person", verbose_name=_("person"), on_delete=models.PROTECT, related_name="+")
     mark = models.CharField(_("mark"), max_length=12)

@@ -1,4 +1,4 @@
 from django.urls import path  # noqa: F401
 
-app_name = "campaign"
+app_name = "campaigns"
 urlpatterns: list = []

@@ -2,7 +2,7 @@ from django.apps import AppConfig
 from django.utils.translation import gettext_lazy as _
 
 
-class CampaignConfig(AppConfig):
-    name = "liangxian.campaign"
-    label = "campaign"
+class CampaignsConfig(AppConfig):
+    name = "liangxian.campaigns"
+    label = "campaigns"
     verbose_name = _("Collection campaigns")
