@@ -19,6 +19,8 @@ import orjson
 import polars as pl
 import xlsxwriter
 
+from liangxian.batch.frames import id_check_digit
+
 from .county import County, Draws, _lookup, _pick
 
 # (kind, weight): how often each kind of dirt appears among the dirtied rows.
@@ -271,7 +273,26 @@ def department_files_build(county: County) -> Iterator[DepartmentFile]:
         )
     )
 
-    surveyed = p.filter(pl.col("status") == "active")
+    # The survey (摸排, Art 17, 29) finds what the household register does not yet say: a few residents dead or
+    # moved away whom public security has not yet deregistered, some away for long, the residents who can pay
+    # only in cash, and a few persons living in the village whom the register lacks (新增).
+    surveyed = p.filter(pl.col("status") == "active").with_columns(
+        _s=Draws(county.seed).uniform("survey.status", p.filter(pl.col("status") == "active").height),
+        _c=Draws(county.seed).uniform("survey.cash", p.filter(pl.col("status") == "active").height),
+    )
+    surveyed = surveyed.with_columns(
+        survey_status=pl.when(pl.col("_s") < 0.002)
+        .then(pl.lit("已死亡"))
+        .when(pl.col("_s") < 0.005)
+        .then(pl.lit("已迁出"))
+        .when(pl.col("_s") < 0.04)
+        .then(pl.lit("长期外出"))
+        .otherwise(pl.lit("在村")),
+        cash_only=pl.when((pl.col("_c") < 0.03) | ((pl.col("age") >= 60) & (pl.col("_c") < 0.12)))
+        .then(pl.lit("是"))
+        .otherwise(pl.lit("否")),
+    )
+    surveyed = pl.concat([surveyed, _survey_additions(surveyed, county)], how="diagonal_relaxed")
     for code, township in (
         county.villages.select("township_code", "township_name").unique().sort("township_code").iter_rows()
     ):
@@ -291,7 +312,11 @@ def department_files_build(county: County) -> Iterator[DepartmentFile]:
                     _label(SEX_LABEL, "sex").alias("性别"),
                     pl.col("relation").alias("与户主关系"),
                     pl.col("phone").alias("联系电话"),
-                    pl.when(pl.col("employee_scheme"))
+                    pl.col("cash_only").alias("仅能现金缴费"),
+                    pl.col("survey_status").alias("摸排情况"),
+                    pl.when(pl.col("survey_status") == "新增")
+                    .then(pl.lit("户籍名册中无此人，实际在村居住"))
+                    .when(pl.col("employee_scheme"))
                     .then(pl.lit("已参加职工保险"))
                     .when(pl.col("student") & (pl.col("age") >= 18))
                     .then(pl.lit("在外上学"))
@@ -303,6 +328,33 @@ def department_files_build(county: County) -> Iterator[DepartmentFile]:
                 name_column="姓名",
             )
         )
+
+
+def _survey_additions(surveyed: pl.DataFrame, county: County) -> pl.DataFrame:
+    """Make a few persons per township whom the survey finds and the household register lacks (新增).
+
+    Each is modelled on a surveyed resident of the same household (a spouse or child not yet registered): the
+    same village and household, a sequence number no demo person has (9xx), a name taken from another resident.
+    """
+    u = Draws(county.seed).uniform("survey.added", surveyed.height)
+    picked = surveyed.with_columns(_a=u, _name=pl.col("name").shift(7).fill_null(pl.col("name"))).filter(
+        pl.col("_a") < 0.001
+    )
+    body = pl.col("id_number").str.slice(0, 14) + (pl.lit("9") + pl.col("id_number").str.slice(15, 2))
+    return (
+        picked.with_columns(
+            id_number=body + id_check_digit(body),
+            name=pl.col("_name"),
+            phone=pl.lit(None, dtype=pl.String),
+            relation=pl.lit("其他"),
+            survey_status=pl.lit("新增"),
+            cash_only=pl.lit("否"),
+            employee_scheme=pl.lit(False),
+            student=pl.lit(False),
+        )
+        .drop("_a", "_name")
+        .join(county.persons.select("id_number"), on="id_number", how="anti")
+    )  # not registered
 
 
 def _fullwidth(expr: pl.Expr) -> pl.Expr:
