@@ -19,6 +19,7 @@ from chinese_calendar.constants import Holiday
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import Count
+from django.dispatch import Signal
 from django.utils import timezone
 from django.utils.translation import gettext
 
@@ -39,6 +40,10 @@ DRAFT_SOURCE = "county draft from weekends"
 
 WORKING_KINDS = frozenset({DayKind.WORKDAY, DayKind.ADJUSTED_WORKDAY})
 NAMED_KINDS = frozenset({DayKind.HOLIDAY, DayKind.REGIONAL_HOLIDAY})
+# Sent after the commit that confirms a year, with ``year`` and ``actor``: deadlines that waited for the year's
+# calendar are computed then (the obligations app connects here).
+calendar_year_confirmed = Signal()
+
 # The roles of the tax unit that keep the calendar: tax counts the payment deadlines (Art 8).
 EDITING_TAX_ROLES = frozenset({"staff", "leader"})
 
@@ -377,6 +382,7 @@ def calendar_year_confirm(*, actor: User | None, year: int) -> CalendarYear:
             obj=row,
             payload={"source": row.source, "kinds": dict(kinds)},
         )
+        transaction.on_commit(lambda: calendar_year_confirmed.send(sender=CalendarYear, year=year, actor=actor))
     return row
 
 

@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "obligations"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.obligation_list, name="list"),
+    path("<int:pk>/", views.obligation_detail, name="detail"),
+    path("<int:pk>/fulfil/", views.obligation_fulfil, name="fulfil"),
+]

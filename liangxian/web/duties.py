@@ -1,4 +1,8 @@
-"""What each party does under the measures, shown on its home page until the obligations issue tracks them."""
+"""What each party does under the measures, shown on its home page as a reference below its to-do list.
+
+The to-do list itself (each obligation with its date, pending reason or fulfilment) comes from the
+obligations engine (``liangxian.obligations``); these texts stay as the plain summary of the unit's duties.
+"""
 # ruff: noqa: E501 -- each duty is one msgid sentence; split literals would only hide it from translators.
 
 from __future__ import annotations

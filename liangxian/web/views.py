@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext_lazy as _
 
 from liangxian.core.scope import Actor
+from liangxian.obligations.selectors import todo_for_unit
 from liangxian.org.models import Role, UnitKind
 
 from . import selectors
@@ -70,7 +71,7 @@ def _links(key: str, user: User, actor: Actor) -> list[dict[str, Any]]:
 
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """Show the signed-in user's home page for his unit and role, with his duties under the measures."""
+    """Show the signed-in user's home page: his unit's to-do list, then his duties under the measures."""
     user: User = request.user  # type: ignore[assignment]
     key = home_key(user)
     actor = Actor.of(user)
@@ -81,6 +82,8 @@ def home(request: HttpRequest) -> HttpResponse:
         "role_label": user.get_role_display(),
         "duties": DUTIES.get(key, ()),
         "links": _links(key, user, actor),
+        # The unit's to-do list (SPEC section 2): overdue, due soon, pending with the reason, done recently.
+        "todo": todo_for_unit(unit) if unit is not None else None,
     }
     if unit is not None and unit.kind == UnitKind.DEPARTMENT:
         context["show_data_contact"] = True
