@@ -4,6 +4,8 @@
   obligation ``list.<dataset code>`` of the submitting unit is fulfilled: the quarter the submission names
   (or the last quarter ended before it) for quarterly lists, else the open one of the earliest campaign.
 - ``core.calendar.calendar_year_confirmed`` (after the commit): the pending deadlines get their dates.
+- ``campaigns.signals.campaign_changed`` (after the commit): a new campaign, or one whose period or
+  county-set deadlines changed, gets its obligations generated or re-dated (generation is idempotent).
 - ``exchange.signals.identity_changes_reported`` (after the commit): while a campaign's concentrated period
   runs, the provider's ``identity_change.report`` (7 working days, Art 10, 11, 14) is raised per change date
   and fulfilled by the submission itself, so its lateness is recorded; medical insurance's and social
@@ -38,12 +40,27 @@ _QUARTER = re.compile(r"^\s*(\d{4})\s*[-/ ]?\s*[Qq]\s*([1-4])\s*$")
 
 def connect() -> None:
     """Connect the exchange's signals; called once from ObligationsConfig.ready."""
+    from liangxian.campaigns.signals import campaign_changed
     from liangxian.core.calendar import calendar_year_confirmed
     from liangxian.exchange.signals import identity_changes_reported, list_in_force
 
     list_in_force.connect(on_list_in_force, dispatch_uid="obligations.list_in_force")
     identity_changes_reported.connect(on_identity_changes, dispatch_uid="obligations.identity_changes")
     calendar_year_confirmed.connect(on_year_confirmed, dispatch_uid="obligations.year_confirmed")
+    campaign_changed.connect(on_campaign_changed, dispatch_uid="obligations.campaign_changed")
+
+
+# Campaign parts whose change cannot move a deadline: amounts and rules of who pays.
+_UNDATED_PARTS = frozenset({"tiers", "daijiao", "eligibility", "targets"})
+
+
+def on_campaign_changed(sender: Any, *, campaign: Any, parts: list[str], **kwargs: Any) -> None:
+    """Date (or re-date) the campaign's obligations when it is created or its period or deadlines change."""
+    if set(parts) <= _UNDATED_PARTS:
+        return
+    from .services import obligations_generate
+
+    _safely(lambda: obligations_generate(actor=None, campaign=campaign))
 
 
 def on_year_confirmed(sender: Any, *, year: int, **kwargs: Any) -> None:
