@@ -8,8 +8,11 @@ changes nothing.
 
 from __future__ import annotations
 
+import io
+import sqlite3
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
+from itertools import chain, islice
 from typing import Any
 
 import polars as pl
@@ -17,6 +20,7 @@ import pyarrow as pa
 from django.db import connections, models, transaction
 
 CHUNK_ROWS = 50_000
+SQLITE_ROWS_PER_STATEMENT = 256
 SQLITE_CACHE_KIB = -262_144  # negative: KiB, so 256 MiB while loading
 
 
@@ -93,12 +97,9 @@ def bulk_insert(
         if connection.vendor == "postgresql":
             _copy_postgresql(connection, quote(table), column_list, data, chunk_rows)
         elif connection.vendor == "sqlite":
-            placeholders = ", ".join("?" for _ in columns)
-            sql = f"INSERT INTO {quote(table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608 - names quoted
             with large_cache(using):
-                raw = connection.connection
-                for chunk in _text_chunks(data, chunk_rows):
-                    raw.executemany(sql, chunk.iter_rows())
+                head = f"INSERT INTO {quote(table)} ({column_list}) VALUES "  # noqa: S608 - names quoted
+                _insert_sqlite(connection.connection, head, data, chunk_rows)
         else:
             placeholders = ", ".join("%s" for _ in columns)
             sql = f"INSERT INTO {quote(table)} ({column_list}) VALUES ({placeholders})"  # noqa: S608 - names quoted
@@ -106,6 +107,33 @@ def bulk_insert(
                 for chunk in _text_chunks(data, chunk_rows):
                     cursor.executemany(sql, list(chunk.iter_rows()))
     return data.height
+
+
+def _insert_sqlite(raw: Any, head: str, data: pl.DataFrame, chunk_rows: int) -> None:
+    """Insert the frame with many rows to a statement: one statement per row costs SQLite a third more."""
+    width = data.width
+    try:
+        limit = raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER)
+    except (AttributeError, sqlite3.Error):
+        limit = 999
+    per = max(1, min(SQLITE_ROWS_PER_STATEMENT, limit // width))
+    one = "(" + ", ".join("?" * width) + ")"
+    many = head + ", ".join([one] * per)
+    for chunk in _text_chunks(data, chunk_rows):
+        full = chunk.height - chunk.height % per
+        if full:
+            # The chunk's values in row order, cut into one flat tuple per statement: no Python loop per row.
+            values = chain.from_iterable(chunk.slice(0, full).iter_rows())
+            raw.executemany(many, _groups(values, per * width))
+        if chunk.height > full:
+            rest = chunk.slice(full)
+            raw.execute(head + ", ".join([one] * rest.height), tuple(chain.from_iterable(rest.iter_rows())))
+
+
+def _groups(values: Iterator[Any], size: int) -> Iterator[tuple[Any, ...]]:
+    """Cut a flat stream of values into tuples of ``size`` (the last may be shorter)."""
+    while group := tuple(islice(values, size)):
+        yield group
 
 
 def _text_chunks(data: pl.DataFrame, chunk_rows: int) -> Any:
@@ -145,3 +173,75 @@ def fetch_frame(
         cursor.execute(sql, list(params))
         rows = cursor.fetchall()
     return pl.DataFrame(rows, schema=schema, orient="row")
+
+
+def read_frame(sql: str, params: Sequence[Any], *, schema: dict[str, Any], using: str = "default") -> pl.DataFrame:
+    """Run a query into a frame without a Python object per row: COPY as CSV on PostgreSQL, JSON lines on SQLite.
+
+    Select dates as text (``CAST(col AS TEXT)``): Polars parses them in one pass, where the drivers would build a
+    ``date`` per cell. A ``pl.Struct`` column is a JSON column decoded into the struct's fields (the others are
+    dropped unread). Row order is the query's only where the caller sorts the frame after.
+    """
+    connection = connections[using]
+    connection.ensure_connection()
+    structs = {k for k, v in schema.items() if isinstance(v, pl.Struct)}
+    text_schema = {k: (pl.String if v in (pl.Date, pl.Boolean) else v) for k, v in schema.items()}
+    if connection.vendor == "postgresql":
+        csv_schema = {k: (pl.String if k in structs else v) for k, v in text_schema.items()}
+        buffer = bytearray()
+        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
+            for block in copy:
+                buffer += block
+        if not buffer:
+            frame = pl.DataFrame(schema=text_schema)
+        else:
+            frame = pl.read_csv(bytes(buffer), has_header=False, new_columns=list(schema), schema_overrides=csv_schema)
+            del buffer
+            frame = frame.with_columns([pl.col(k).str.json_decode(schema[k]) for k in structs])
+    elif connection.vendor == "sqlite":
+        frame = _sqlite_frame(connection, sql, params, text_schema, structs)
+    else:
+        with connection.cursor() as cursor:
+            cursor.execute(sql, list(params))
+            rows = cursor.fetchall()
+        as_text = {k: (pl.String if k in structs else v) for k, v in text_schema.items()}
+        frame = pl.DataFrame(rows, schema=as_text, orient="row")
+        frame = frame.with_columns([pl.col(k).str.json_decode(schema[k]) for k in structs])
+    casts = [pl.col(k).str.to_date("%Y-%m-%d", strict=False) for k, v in schema.items() if v == pl.Date]
+    casts += [pl.col(k).is_in(["t", "true", "1", "True"]) for k, v in schema.items() if v == pl.Boolean]
+    return frame.with_columns(casts) if casts else frame
+
+
+def _sqlite_frame(
+    connection: Any, sql: str, params: Sequence[Any], schema: dict[str, Any], structs: set[str]
+) -> pl.DataFrame:
+    """Have SQLite write the rows as one JSON-lines text and Polars parse it: no tuple nor ``str`` per cell."""
+    names = [f"c{i}" for i in range(len(schema))]
+    by_key = dict(zip(schema, names, strict=True))
+    plain = ", ".join(f"'{by_key[k]}', {by_key[k]}" for k in schema if k not in structs)
+    line = f"json_object({plain})"
+    if structs:
+        # A JSON column (valid by its CHECK) is spliced in as it is stored, so that Polars decodes it in the same
+        # single pass; json() would parse and write it once more in SQLite. The object's closing brace is cut
+        # and put back after: its plain values are scalars, so only one brace ends it.
+        spliced = [f"'\"{by_key[k]}\":' || coalesce({by_key[k]}, 'null')" for k in schema if k in structs]
+        head = f"rtrim({line}, '}}') || ',' || " if plain else "'{' || "
+        line = head + " || ',' || ".join(spliced) + " || '}'"
+    wrapped = (
+        f"WITH q({', '.join(names)}) AS ({sql}) "  # noqa: S608 - the caller's query, wrapped
+        f"SELECT group_concat({line}, char(10)) FROM q"
+    )
+    raw = connection.connection
+    previous = raw.text_factory
+    # Bytes straight from SQLite: the text is never decoded into a Python str only to be encoded again.
+    raw.text_factory = bytes
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute(wrapped, list(params))
+            (lines,) = cursor.fetchone()
+    finally:
+        raw.text_factory = previous
+    if not lines:
+        return pl.DataFrame(schema=schema)
+    frame = pl.read_ndjson(io.BytesIO(lines), schema=dict(zip(names, schema.values(), strict=True)))
+    return frame.rename(dict(zip(names, schema, strict=True)))

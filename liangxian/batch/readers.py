@@ -99,21 +99,32 @@ class ReadResult:
 
 
 def read_table(
-    source: Path | bytes, *, filename: str, columns: Sequence[ColumnSpec], sheet: int | str = 0
+    source: Path | bytes,
+    *,
+    filename: str,
+    columns: Sequence[ColumnSpec],
+    sheet: int | str = 0,
+    original: str = "json",
 ) -> ReadResult:
     """Read an xlsx, xls or csv table into text columns keyed by the dataset's column keys.
 
     The frame holds ``__row`` (the row number as the clerk sees it), one String column per matched key (cells
     stripped, null when empty; ID and name cells keep their spaces so that the repair can be reported), for each
     ``id_number`` column ``K`` also ``K__numeric`` (the cell was a number in the workbook), and ``__original``
-    (the row as written, a JSON object keyed by the headers).
+    (the row as written, a JSON object keyed by the headers). With ``original="struct"`` ``__original`` is the
+    same row as a struct of the cells (fields named as the JSON keys), which costs nothing to build: a caller
+    that keeps the row as written for a few rows only encodes those (``.struct.json_encode()``).
     """
+    if original not in ("json", "struct"):
+        raise ValueError(f"unknown original form {original!r}")
     data = source if isinstance(source, bytes) else Path(source).read_bytes()
     kind = _sniff(data, filename)
     if kind == "csv":
         raw, encoding, line_offsets = _read_csv(data)
-        return _shape(raw, columns, fmt="csv", encoding=encoding, line_offsets=line_offsets, numeric=None)
-    return _read_excel(data, kind, columns, sheet)
+        return _shape(
+            raw, columns, fmt="csv", encoding=encoding, line_offsets=line_offsets, numeric=None, original=original
+        )
+    return _read_excel(data, kind, columns, sheet, original)
 
 
 # --- format ------------------------------------------------------------------------------------------------
@@ -182,7 +193,9 @@ def _read_csv(data: bytes) -> tuple[pl.DataFrame, str, pl.Series]:
 # --- xlsx and xls ------------------------------------------------------------------------------------------
 
 
-def _read_excel(data: bytes, kind: str, columns: Sequence[ColumnSpec], sheet: int | str) -> ReadResult:
+def _read_excel(
+    data: bytes, kind: str, columns: Sequence[ColumnSpec], sheet: int | str, original: str = "json"
+) -> ReadResult:
     if kind == "xlsx":
         _check_zip(data)
     try:
@@ -219,7 +232,7 @@ def _read_excel(data: bytes, kind: str, columns: Sequence[ColumnSpec], sheet: in
         raise UnreadableFile("corrupt") from exc
     if numeric is None:
         numeric = _NumericCells(reader=reader, index=index, names=names_by_index)
-    return _shape(raw, columns, fmt=kind, encoding="", line_offsets=None, numeric=numeric)
+    return _shape(raw, columns, fmt=kind, encoding="", line_offsets=None, numeric=numeric, original=original)
 
 
 def _check_zip(data: bytes) -> None:
@@ -472,6 +485,7 @@ def _shape(
     encoding: str,
     line_offsets: pl.Series | None,
     numeric: _NumericCells | None,
+    original: str = "json",
 ) -> ReadResult:
     if raw.height == 0 or raw.width == 0:
         raise UnreadableFile("empty")
@@ -508,7 +522,8 @@ def _shape(
             numeric_flags[f"{key}__numeric"] = pl.Series(f"{key}__numeric", [False] * data.height, dtype=pl.Boolean)
         else:
             numeric_flags[f"{key}__numeric"] = numeric.flags(column, data["__row"]).alias(f"{key}__numeric")
-    out.append(_original(cols, header.names).alias("__original"))
+    row_as_written = _original(cols, header.names)
+    out.append((row_as_written if original == "struct" else row_as_written.struct.json_encode()).alias("__original"))
     frame = data.select(out)
     if numeric_flags:
         frame = frame.with_columns(list(numeric_flags.values()))
@@ -537,7 +552,7 @@ def _text(cell: pl.Expr, kind: str) -> pl.Expr:
 
 
 def _original(cols: Iterable[str], names: dict[str, str]) -> pl.Expr:
-    """Return the row as written, as a JSON object keyed by the headers (column letters for unnamed columns)."""
+    """Return the row as written, a struct keyed by the headers (column letters for unnamed columns)."""
     fields: list[pl.Expr] = []
     used: set[str] = set()
     for column in cols:
@@ -547,4 +562,4 @@ def _original(cols: Iterable[str], names: dict[str, str]) -> pl.Expr:
             name, n = f"{base} ({n})", n + 1
         used.add(name)
         fields.append(pl.col(column).alias(name))
-    return pl.struct(fields).struct.json_encode()
+    return pl.struct(fields)

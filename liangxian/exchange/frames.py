@@ -145,9 +145,10 @@ def rows_classify(
     """Classify every row of a read file; return one row per input row, ready for SubmissionRow.
 
     ``frame`` is a readers' frame ("__row", "__original", one text column per matched key, "K__numeric" for ID
-    columns); ``headers`` maps each key to the header as written in the file (for the problem column). The
-    result has row_number, outcome, reasons, reason_codes, problem_column, id_number, name, category, data,
-    original, and the canonical value of every column (``value_column(key)``) for comparing versions.
+    columns; ``__original`` as JSON text or as a struct of the cells); ``headers`` maps each key to the header as
+    written in the file (for the problem column). The result has row_number, outcome, reasons, reason_codes,
+    problem_column, id_number, name, category, data, original (the row as written, for the rows that carry a
+    reason; "{}" for the others), and the canonical value of every column (``value_column(key)``).
     """
     classify_ids = classify_ids or batch_frames.classify_ids
     classify_names = classify_names or batch_frames.classify_names
@@ -192,7 +193,8 @@ def rows_classify(
     is_rejected = pl.col("__rejected")
     outcome = pl.when(is_rejected).then(pl.lit("rejected")).when(any_repairs).then(pl.lit("repaired"))
     # Joining, de-duplicating and translating the code lists is the costly part; only the few rows that carry a
-    # code need it, the others have no reason and no problem column.
+    # code need it, the others have no reason and no problem column. The row as written is kept for those rows
+    # alone (the error report shows it beside the reason): an accepted row without a code is exactly its values.
     explained = _explain(frame.filter(pl.col("__has_codes")), keys, headers)
     name_key = next((c["key"] for c in columns if c.get("type") == "name" and c["key"] == "name"), None)
     name_key = name_key or next((c["key"] for c in columns if c.get("type") == "name"), None)
@@ -200,7 +202,6 @@ def rows_classify(
         pl.coalesce([pl.col(value_column(name_key)), pl.col(name_key)]) if name_key else pl.lit(None, pl.String)
     )
     data = pl.struct([pl.col(value_column(c["key"])).alias(c["key"]) for c in columns]).struct.json_encode()
-    original = pl.col("__original") if "__original" in frame.columns else pl.lit("{}")
     out = frame.select(
         pl.col("__row").cast(pl.Int64).alias("row_number"),
         outcome.otherwise(pl.lit("accepted")).alias("outcome"),
@@ -209,7 +210,6 @@ def rows_classify(
         name_value.str.slice(0, 80).fill_null("").alias("name"),
         pl.lit(category).alias("category"),
         data.alias("data"),
-        original.fill_null("{}").alias("original"),
         pl.when(~is_rejected).then(person_value).alias("__person"),
         *[pl.col(value_column(c["key"])) for c in columns],
     )
@@ -220,7 +220,13 @@ def rows_classify(
         pl.col("reasons").fill_null(""),
         pl.col("reason_codes").fill_null(""),
         pl.col("problem_column").fill_null(""),
-        *out.columns[3:-3],
+        "id_number",
+        "name",
+        "category",
+        "data",
+        pl.col("__written").fill_null("{}").alias("original"),
+        "__person",
+        *[value_column(c["key"]) for c in columns],
     )
 
 
@@ -236,11 +242,18 @@ def _explain(frame: pl.DataFrame, keys: Sequence[str], headers: Mapping[str, str
         + [pl.when(pl.col(f"__warn_{k}").list.len() > 0).then(pl.lit(headers.get(k, k))) for k in keys]
     )
     all_codes = pl.concat_list([shown, warnings])
+    if "__original" not in frame.columns:
+        written = pl.lit("{}")
+    elif isinstance(frame.schema["__original"], pl.Struct):
+        written = pl.col("__original").struct.json_encode()
+    else:
+        written = pl.col("__original").fill_null("{}")
     return frame.select(
         pl.col("__idx"),
         _messages(all_codes).fill_null("").alias("reasons"),
         all_codes.list.join(",").str.slice(0, 200).fill_null("").alias("reason_codes"),
         problem.str.slice(0, 60).fill_null("").alias("problem_column"),
+        written.alias("__written"),
     )
 
 
@@ -262,12 +275,15 @@ def versions_diff(current: pl.DataFrame, previous: pl.DataFrame, *, keys: Sequen
     """
     keys = [k for k in keys if k != "name"]
     cols = ["id_number", "name", *keys]
-    cur = current.select(cols).unique("id_number", keep="first")
-    prev = previous.select(cols).unique("id_number", keep="first")
+    # Each side marks its rows, so that after the full join a null marker says the person is absent there.
+    cur = current.select(cols).unique("id_number", keep="first").with_columns(pl.lit(True).alias("__cur"))
+    prev = previous.select(cols).unique("id_number", keep="first").with_columns(pl.lit(True).alias("__prev"))
     joined = cur.join(prev, on="id_number", how="full", suffix="__before", coalesce=True)
-    marker = cur.select("id_number", pl.lit(True).alias("__cur"))
-    marker_prev = prev.select("id_number", pl.lit(True).alias("__prev"))
-    joined = joined.join(marker, on="id_number", how="left").join(marker_prev, on="id_number", how="left")
+    compared = [*keys, "name"]
+    both = pl.col("__cur").is_not_null() & pl.col("__prev").is_not_null()
+    differs = {k: pl.col(k).ne_missing(pl.col(f"{k}__before")) for k in compared}
+    # Most persons are the same in both versions: drop them on plain comparisons before any text is built.
+    joined = joined.filter(~both | pl.any_horizontal(list(differs.values())))
     kind = (
         pl.when(pl.col("__cur").is_null())
         .then(pl.lit("removed"))
@@ -275,13 +291,8 @@ def versions_diff(current: pl.DataFrame, previous: pl.DataFrame, *, keys: Sequen
         .then(pl.lit("added"))
         .otherwise(pl.lit("changed"))
     )
-    compared = [*keys, "name"]
     entries = [
-        pl.when(
-            pl.col("__cur").is_not_null()
-            & pl.col("__prev").is_not_null()
-            & pl.col(k).ne_missing(pl.col(f"{k}__before"))
-        ).then(
+        pl.when(both & differs[k]).then(
             pl.concat_str(
                 pl.lit(f'"{k}":['),
                 _json_string(pl.col(f"{k}__before")),
@@ -309,17 +320,4 @@ def comparison_frame(classified: pl.DataFrame, keys: Sequence[str]) -> pl.DataFr
         pl.col("__person").alias("id_number"),
         *[pl.col(value_column(k)).alias(k) for k in keys if k != "name"],
         pl.col("name"),
-    )
-
-
-def stored_comparison_frame(rows: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
-    """Turn stored rows (id_number, name, data as JSON text) into the frame versions_diff compares."""
-    wanted = [k for k in keys if k != "name"]
-    if rows.is_empty():
-        return pl.DataFrame(schema={"id_number": pl.String, **dict.fromkeys(wanted, pl.String), "name": pl.String})
-    dtype = pl.Struct(dict.fromkeys(wanted, pl.String))
-    return (
-        rows.select("id_number", pl.col("data").str.json_decode(dtype).alias("__data"), "name")
-        .unnest("__data")
-        .select("id_number", *wanted, "name")
     )

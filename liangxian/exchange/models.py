@@ -137,8 +137,9 @@ class RowOutcome(models.TextChoices):
 class SubmissionRow(models.Model):
     """One row of a submitted file: its outcome with reasons, the repaired values and the row as it came."""
 
+    # No index of its own: the unique (submission, row_number) constraint serves every lookup by submission.
     submission = models.ForeignKey(
-        Submission, verbose_name=_("submission"), on_delete=models.CASCADE, related_name="rows"
+        Submission, verbose_name=_("submission"), on_delete=models.CASCADE, related_name="rows", db_index=False
     )
     row_number = models.PositiveIntegerField(_("row in file"))
     outcome = models.CharField(_("outcome"), max_length=10, choices=RowOutcome.choices)
@@ -149,7 +150,8 @@ class SubmissionRow(models.Model):
     name = models.CharField(_("name"), max_length=80, blank=True)
     category = models.CharField(_("category"), max_length=40, blank=True)
     data = models.JSONField(_("values"), default=dict)  # canonical column key -> repaired value
-    original = models.JSONField(_("row as submitted"), default=dict)  # header as written -> cell text
+    # Header as written -> cell text; kept for the rows that carry a reason (the error report), "{}" for the others.
+    original = models.JSONField(_("row as submitted"), default=dict)
 
     class Meta:
         verbose_name = _("submission row")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 import hashlib
 import logging
-from collections.abc import Callable
+import re
+from collections.abc import Callable, Sequence
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -12,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 from django.core.files.base import ContentFile
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connections, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, fetch_frame
+from liangxian.batch.bulk import bulk_insert, large_cache, read_frame
 from liangxian.core.audit import audit_record
 from liangxian.org.models import UnitKind
 
@@ -51,6 +52,7 @@ SCAN_TYPES = (
     (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
     (b"\xff\xd8\xff", "image/jpeg", "jpg"),
 )
+_KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 ROW_FIELDS = (
     "submission_id",
     "row_number",
@@ -144,12 +146,14 @@ def submission_submit(
 
     report("read", 0.05)
     try:
-        read = read_table(data, filename=filename, columns=column_specs(ds))
+        # The row as written comes as a struct: rows_classify encodes it for the few rows that keep it.
+        read = read_table(data, filename=filename, columns=column_specs(ds), original="struct")
     except UnreadableFile as exc:
         log.info("refused %s for %s from %s: %s", filename, ds.code, unit.code, exc.code)
         raise ExchangeError(exc.code, exc.message) from exc
     report("classify", 0.35)
     headers = {key: header for header, key in read.header_map.items()}
+    file_format, encoding, unmatched_headers = read.format, read.encoding, read.unmatched_headers
     classified = frames.rows_classify(
         read.frame,
         columns=ds.columns,
@@ -159,6 +163,8 @@ def submission_submit(
         today=today or timezone.localdate(),
         known_areas=None,
     )
+    # The cells as read are no longer needed: free them before the load (peak memory of a large list).
+    del read
     counts = dict(classified.group_by("outcome").len().iter_rows())
     report("load", 0.6)
     try:
@@ -179,8 +185,8 @@ def submission_submit(
                 status=SubmissionStatus.RECEIVED,
                 file_name=filename[:255],
                 sha256=sha256,
-                file_format=read.format,
-                encoding=read.encoding,
+                file_format=file_format,
+                encoding=encoding,
                 rows_total=classified.height,
                 rows_accepted=counts.get(RowOutcome.ACCEPTED, 0),
                 rows_repaired=counts.get(RowOutcome.REPAIRED, 0),
@@ -190,10 +196,17 @@ def submission_submit(
             )
             submission.file.save(Path(filename).name or "list", ContentFile(data), save=False)
             submission.save()
-            rows = classified.with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"))
-            bulk_insert(SubmissionRow, rows.select(ROW_FIELDS))
+            bulk_insert(
+                SubmissionRow,
+                classified.with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id")).select(
+                    ROW_FIELDS
+                ),
+            )
+            # From here on only the values the register reads stay in memory.
+            usable = None if ds.needs_approval else register_rows(classified, ds)
+            del classified
             report("diff", 0.8)
-            changed = _diff_write(submission, previous, current=classified)
+            changed = _diff_write(submission, previous)
             audit_record(
                 actor=actor,
                 action="exchange.submission.submit",
@@ -209,7 +222,7 @@ def submission_submit(
                     "repaired": submission.rows_repaired,
                     "rejected": submission.rows_rejected,
                     "changes": changed,
-                    "unmatched_headers": read.unmatched_headers,
+                    "unmatched_headers": unmatched_headers,
                 },
             )
             if ds.needs_approval:
@@ -218,7 +231,7 @@ def submission_submit(
             else:
                 report("apply", 0.9)
                 # The register takes the rows from memory rather than reading the version back.
-                _put_in_force(actor, submission, register_rows(classified, ds))
+                _put_in_force(actor, submission, usable)
     except IntegrityError:
         # Another request stored the same file a moment earlier: point at its version.
         existing = _duplicate(ds, unit, sha256)
@@ -238,29 +251,59 @@ def _in_force(dataset: Dataset, unit: Unit) -> Submission | None:
     )
 
 
-def _stored_rows(submission_id: int) -> pl.DataFrame:
-    table = SubmissionRow._meta.db_table
-    return fetch_frame(
-        f"SELECT id_number, name, CAST(data AS TEXT) FROM {table} WHERE submission_id = %s AND outcome <> %s",  # noqa: S608
-        [submission_id, RowOutcome.REJECTED],
-        schema={"id_number": pl.String, "name": pl.String, "data": pl.String},
+def _stored_rows(submission_id: int, keys: Sequence[str], *, unlike: int) -> pl.DataFrame:
+    """Read the usable rows of a stored version that have no identical usable row in version ``unlike``.
+
+    Returns person, the compared keys and name, in columns, as versions_diff compares them. A row is identical
+    when its person, name and values are: the database finds those by the person's index without sending a
+    row out, so only the few added, removed and changed rows are read. (A version's usable rows name each person
+    once: a second row of one person is rejected as a duplicate.)
+    """
+    connection = connections["default"]
+    table = connection.ops.quote_name(SubmissionRow._meta.db_table)
+    wanted = [k for k in keys if k != "name"]
+    # "+o.submission_id" keeps SQLite from walking the version's rows for each row: the ID number's index leads.
+    twin = (
+        f"SELECT 1 FROM {table} AS o WHERE o.id_number = r.id_number AND +o.submission_id = %s "  # noqa: S608
+        "AND o.outcome <> %s AND o.name = r.name AND o.data = r.data"
     )
+    where = f"WHERE r.submission_id = %s AND r.outcome <> %s AND NOT EXISTS ({twin})"
+    params = [submission_id, RowOutcome.REJECTED, unlike, RowOutcome.REJECTED]
+    schema: dict[str, Any] = {"id_number": pl.String, "name": pl.String}
+    if connection.vendor == "postgresql" and all(_KEY.fullmatch(k) for k in wanted):
+        # jsonb gives each key by itself: only the compared values leave the database.
+        extracts = "".join(f", r.data ->> '{k}'" for k in wanted)
+        return read_frame(
+            f"SELECT r.id_number, r.name{extracts} FROM {table} AS r {where}",  # noqa: S608 - keys checked
+            params,
+            schema=schema | dict.fromkeys(wanted, pl.String),
+        ).select("id_number", *wanted, "name")
+    if not wanted:
+        return read_frame(f"SELECT r.id_number, r.name FROM {table} AS r {where}", params, schema=schema)  # noqa: S608
+    # The JSON text once through the database and Polars, decoded straight into the compared keys.
+    frame = read_frame(
+        f"SELECT r.id_number, r.name, r.data FROM {table} AS r {where}",  # noqa: S608 - quoted name
+        params,
+        schema=schema | {"data": pl.Struct(dict.fromkeys(wanted, pl.String))},
+    )
+    return frame.unnest("data").select("id_number", *wanted, "name")
 
 
-def _diff_write(
-    submission: Submission, previous: Submission | None, *, current: pl.DataFrame | None = None
-) -> dict[str, int]:
-    """Write the version's VersionChange rows against ``previous``; return the count of each kind."""
+def _diff_write(submission: Submission, previous: Submission | None) -> dict[str, int]:
+    """Write the version's VersionChange rows against ``previous``; return the count of each kind.
+
+    Both versions are read from the database, each without the rows identical in the other: persons in neither
+    reduced frame are the same in both, so the difference of the reduced frames is the whole difference.
+    """
     VersionChange.objects.filter(submission=submission).delete()
     if previous is None:
         return {}
     ds = submission.dataset
     keys = frames.compare_keys(ds.columns, ds.person_column)
-    if current is not None:
-        now = frames.comparison_frame(current, keys)
-    else:
-        now = frames.stored_comparison_frame(_stored_rows(submission.pk), keys)
-    before = frames.stored_comparison_frame(_stored_rows(previous.pk), keys)
+    # Each row of one version looks up its twin in the other: SQLite's default 2 MB page cache would thrash.
+    with large_cache():
+        now = _stored_rows(submission.pk, keys, unlike=previous.pk)
+        before = _stored_rows(previous.pk, keys, unlike=submission.pk)
     changes = frames.versions_diff(now, before, keys=keys)
     bulk_insert(VersionChange, changes.with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id")))
     return dict(changes.group_by("kind").len().iter_rows())
@@ -281,8 +324,13 @@ def register_rows(classified: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
     """Reduce classified rows to what the register reads: the usable rows, as stored (row and data's values)."""
     fixed = ("row_number", "id_number", "name", "category")
     keys = [c["key"] for c in dataset.columns if c["key"] not in fixed]
-    return classified.filter(pl.col("outcome").is_in([RowOutcome.ACCEPTED.value, RowOutcome.REPAIRED.value])).select(
-        *fixed, *[pl.col(frames.value_column(k)).alias(k) for k in keys]
+    # Lazily, so that only the selected columns of the usable rows are copied, not every classified column.
+    usable = pl.col("outcome").is_in([RowOutcome.ACCEPTED.value, RowOutcome.REPAIRED.value])
+    return (
+        classified.lazy()
+        .filter(usable)
+        .select(*fixed, *[pl.col(frames.value_column(k)).alias(k) for k in keys])
+        .collect()
     )
 
 

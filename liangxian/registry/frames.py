@@ -160,11 +160,17 @@ def resolve_villages(frame: pl.DataFrame, lookup: pl.DataFrame) -> pl.DataFrame:
 
 
 def match_register(listed: pl.DataFrame, register: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split a list into the persons the register holds (with their register values, suffixed _old) and the rest."""
+    """Split a list into the persons the register holds (with their register values, suffixed _old) and the rest.
+
+    The found persons lack row_number, township and village; the rest keep every column of the list.
+    """
     old = register.rename({c: f"{c}_old" for c in register.columns if c not in ("id_type", "id_number")})
-    joined = listed.join(old, on=["id_type", "id_number"], how="left")
-    found = joined.filter(pl.col("person_id_old").is_not_null())
-    missing = joined.filter(pl.col("person_id_old").is_null()).select(listed.columns)
+    key = ["id_type", "id_number"]
+    # An inner and an anti join rather than one left join split in two: a large list is not held twice. The found
+    # persons leave behind what only placing a new person or reporting a row needs (row, township and village).
+    kept = [c for c in listed.columns if c not in ("row_number", "township", "village")]
+    found = listed.select(kept).join(old, on=key, how="inner", maintain_order="left")
+    missing = listed.join(old.select(key), on=key, how="anti", maintain_order="left")
     return found, missing
 
 
@@ -174,17 +180,24 @@ def identity_changes(found: pl.DataFrame) -> pl.DataFrame:
     Returns one row per person with a change: person_id, every compared field's new value, batch_old, changed
     (List[String]) and sealed (Boolean: a sealed column changed).
     """
-    exprs = []
+    flags = []
     for field in COMPARED_FIELDS:
         new = pl.col(field) if field in found.columns else pl.lit(None)
         old = pl.col(f"{field}_old")
-        exprs.append(pl.coalesce([new, old]).alias(field))
-        exprs.append((new.is_not_null() & (old.is_null() | (new != old))).fill_null(False).alias(f"_c_{field}"))
-    work = found.with_columns(exprs)
+        flags.append((new.is_not_null() & (old.is_null() | (new != old))).fill_null(False).alias(f"_c_{field}"))
+    # Most persons of a list are unchanged: find the changed ones with plain flags first, and build the values and
+    # the list of changed fields for those few only.
+    work = found.with_columns(flags).filter(pl.any_horizontal([pl.col(f"_c_{f}") for f in COMPARED_FIELDS]))
+    work = work.with_columns(
+        [
+            pl.coalesce([pl.col(f) if f in found.columns else pl.lit(None), pl.col(f"{f}_old")]).alias(f)
+            for f in COMPARED_FIELDS
+        ]
+    )
     changed = pl.concat_list(
         [pl.when(pl.col(f"_c_{f}")).then(pl.lit(f)).otherwise(pl.lit(None)) for f in COMPARED_FIELDS]
     ).list.drop_nulls()
-    work = work.with_columns(changed.alias("changed")).filter(pl.col("changed").list.len() > 0)
+    work = work.with_columns(changed.alias("changed"))
     return work.select(
         pl.col("person_id_old").alias("person_id"),
         *COMPARED_FIELDS,

@@ -77,7 +77,10 @@ class Person(models.Model):
 class PersonFact(models.Model):
     """The source of one fact about a person: which submission (or correction) set which field to what, when."""
 
-    person = models.ForeignKey(Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="facts")
+    # No index of its own: the (person, field, current) index below serves every lookup by person.
+    person = models.ForeignKey(
+        Person, verbose_name=_("person"), on_delete=models.CASCADE, related_name="facts", db_index=False
+    )
     field = models.CharField(_("field"), max_length=40)
     value = models.CharField(_("value"), max_length=200, blank=True)
     submission = models.ForeignKey(

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import time
 from collections.abc import Iterator, Sequence
@@ -19,7 +18,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, large_cache
+from liangxian.batch.bulk import bulk_insert, large_cache, read_frame
 from liangxian.core.audit import audit_record
 from liangxian.core.models import AuditEvent, Division, DivisionLevel
 from liangxian.core.scope import Actor
@@ -107,59 +106,6 @@ class ApplyResult:
 # ---------------------------------------------------------------------------------------------- list → register
 
 
-def read_frame(sql: str, params: Sequence[Any], *, schema: dict[str, Any], using: str = "default") -> pl.DataFrame:
-    """Run a query into a frame without a Python object per row: COPY as CSV on PostgreSQL, JSON lines on SQLite.
-
-    Select dates as text (``CAST(col AS TEXT)``): Polars parses them in one pass, where the drivers would build a
-    ``date`` per cell. Row order is the query's only where the caller sorts the frame after.
-    """
-    connection = connections[using]
-    connection.ensure_connection()
-    text_schema = {k: (pl.String if v in (pl.Date, pl.Boolean) else v) for k, v in schema.items()}
-    if connection.vendor == "postgresql":
-        buffer = bytearray()
-        with connection.cursor() as cursor, cursor.cursor.copy(f"COPY ({sql}) TO STDOUT (FORMAT csv)", params) as copy:
-            for block in copy:
-                buffer += block
-        if not buffer:
-            frame = pl.DataFrame(schema=text_schema)
-        else:
-            frame = pl.read_csv(bytes(buffer), has_header=False, new_columns=list(schema), schema_overrides=text_schema)
-    elif connection.vendor == "sqlite":
-        frame = _sqlite_frame(connection, sql, params, text_schema)
-    else:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, list(params))
-            frame = pl.DataFrame(cursor.fetchall(), schema=text_schema, orient="row")
-    casts = [pl.col(k).str.to_date("%Y-%m-%d", strict=False) for k, v in schema.items() if v == pl.Date]
-    casts += [pl.col(k).is_in(["t", "true", "1", "True"]) for k, v in schema.items() if v == pl.Boolean]
-    return frame.with_columns(casts) if casts else frame
-
-
-def _sqlite_frame(connection: Any, sql: str, params: Sequence[Any], schema: dict[str, Any]) -> pl.DataFrame:
-    """Have SQLite write the rows as one JSON-lines text and Polars parse it: no tuple nor ``str`` per cell."""
-    names = [f"c{i}" for i in range(len(schema))]
-    pairs = ", ".join(f"'{n}', {n}" for n in names)
-    wrapped = (
-        f"WITH q({', '.join(names)}) AS ({sql}) "  # noqa: S608 - the caller's query, wrapped
-        f"SELECT group_concat(json_object({pairs}), char(10)) FROM q"
-    )
-    raw = connection.connection
-    previous = raw.text_factory
-    # Bytes straight from SQLite: the text is never decoded into a Python str only to be encoded again.
-    raw.text_factory = bytes
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(wrapped, list(params))
-            (lines,) = cursor.fetchone()
-    finally:
-        raw.text_factory = previous
-    if not lines:
-        return pl.DataFrame(schema=schema)
-    frame = pl.read_ndjson(io.BytesIO(lines), schema=dict(zip(names, schema.values(), strict=True)))
-    return frame.rename(dict(zip(names, schema, strict=True)))
-
-
 def apply_mode(dataset_code: str, *, authority: bool) -> str:
     """Name how a list acts on the register: the household register, deregistrations, or categories."""
     if authority:
@@ -192,6 +138,7 @@ def register_apply(
             listed = frames.resolve_villages(listed, frames.village_lookup(_villages(using)))
         register = _register_frame(listed, using)
         found, missing = frames.match_register(listed, register)
+        del register  # found carries the register's values of the listed persons; the rest may go
         if mode == "register":
             _apply_identity(submission, listed, found, missing, result, now, using)
         elif mode == "deregistrations":
@@ -232,14 +179,14 @@ def _submission_rows(submission_id: int, keys: Sequence[str], using: str) -> pl.
     table = quote(SubmissionRow._meta.db_table)
     needed = {k for ks in frames.FIELD_KEYS.values() for k in ks}
     wanted = sorted(k for k in set(keys) & needed if _KEY.fullmatch(k) and k not in ("id_number", "name", "category"))
+    fixed: dict[str, Any] = {"row_number": pl.Int64, "id_number": pl.String, "name": pl.String, "category": pl.String}
     if connection.vendor != "postgresql":
         # SQLite parses the JSON again for every json_extract; Polars decodes the whole column faster in one pass.
         return read_frame(
             f"SELECT row_number, id_number, name, category, data FROM {table} "  # noqa: S608 - quoted name
             "WHERE submission_id = %s AND outcome IN (%s, %s) ORDER BY row_number",
             [submission_id, *ACCEPTED_OUTCOMES],
-            schema={"row_number": pl.Int64, "id_number": pl.String, "name": pl.String, "category": pl.String}
-            | {"data": pl.String},
+            schema=fixed | {"data": pl.String},
             using=using,
         ).sort("row_number")
     extracts = [f"data ->> '{k}'" for k in wanted]
@@ -256,8 +203,7 @@ def _submission_rows(submission_id: int, keys: Sequence[str], using: str) -> pl.
         f"SELECT {columns} FROM {table} "  # noqa: S608 - quoted names; keys checked against _KEY
         "WHERE submission_id = %s AND outcome IN (%s, %s) ORDER BY row_number",
         [submission_id, *ACCEPTED_OUTCOMES],
-        schema={"row_number": pl.Int64, "id_number": pl.String, "name": pl.String, "category": pl.String}
-        | dict.fromkeys(wanted, pl.String),
+        schema=fixed | dict.fromkeys(wanted, pl.String),
         using=using,
     )
 
@@ -309,8 +255,12 @@ def _apply_identity(
 ) -> None:
     """Create the persons the household register adds and take its identity and status for the others."""
     households = _households(submission, listed, result, using)
-    found = found.join(households, on="household_number", how="left")
-    missing = missing.join(households, on="household_number", how="left")
+    # A looked-up column rather than a join: a join would copy the whole (large) frame of found persons.
+    household_id = pl.col("household_number").replace_strict(
+        households["household_number"], households["household_id"], default=None, return_dtype=pl.Int64
+    )
+    found = found.with_columns(household_id.alias("household_id"))
+    missing = missing.with_columns(household_id.alias("household_id"))
     placeable = pl.col("village_code").is_not_null() & pl.col("name").is_not_null()
     unplaced = missing.filter(~placeable)
     result.unplaced = unplaced.height

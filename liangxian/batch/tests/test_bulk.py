@@ -9,7 +9,7 @@ import pyarrow as pa
 import pytest
 from django.db import transaction
 
-from liangxian.batch.bulk import BulkLoadError, bulk_insert, fetch_frame
+from liangxian.batch.bulk import BulkLoadError, bulk_insert, fetch_frame, read_frame
 from liangxian.core.models import Division
 
 
@@ -90,3 +90,33 @@ def test_unknown_columns_are_refused():
         bulk_insert(Division, pl.DataFrame({"nonsense": [1]}))
 
     assert caught.value.code == "unknown_column"
+
+
+@pytest.mark.django_db
+def test_bulk_insert_of_many_statements_and_a_remainder_keeps_every_row_in_order():
+    # Given more rows than one multi-row statement holds, and a chunk that does not divide evenly
+    frame = _divisions(1000, prefix="65312398")
+
+    # When it is loaded in chunks of 300
+    bulk_insert(Division, frame, chunk_rows=300)
+
+    # Then every row is there once, with its own values
+    stored = list(Division.objects.filter(code__startswith="65312398").order_by("code").values_list("code", "name"))
+    assert stored == list(zip(frame["code"].to_list(), frame["name"].to_list(), strict=True))
+
+
+@pytest.mark.django_db
+def test_read_frame_decodes_a_json_column_into_the_wanted_keys():
+    # Given a row whose JSON text holds a string, a null and a key nobody asked for
+    bulk_insert(Division, _divisions(2))
+    document = '{"a": "甲 \\"乙\\"", "b": null, "c": 3}'
+
+    # When it is read with a struct of the wanted keys
+    frame = read_frame(
+        "SELECT code, %s FROM core_division WHERE code = %s",
+        [document, "653123990001"],
+        schema={"code": pl.String, "data": pl.Struct({"a": pl.String, "b": pl.String})},
+    )
+
+    # Then the wanted keys come out as columns with their values, the others are left out
+    assert frame.unnest("data").to_dicts() == [{"code": "653123990001", "a": '甲 "乙"', "b": None}]

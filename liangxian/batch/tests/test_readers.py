@@ -130,6 +130,21 @@ def test_original_row_keeps_every_cell_as_written_under_its_header():
     assert original["备注"] is None
 
 
+def test_the_row_as_written_can_come_as_a_struct_that_encodes_to_the_same_json():
+    # given the register with a merged two-row header, read once with JSON rows and once with struct rows
+    name = "民政局_特困人员_标题行_合并表头.xlsx"
+    as_json = _read(name).frame
+    as_struct = read_table(DATA / name, filename=name, columns=SPECS, original="struct").frame
+
+    # when the struct rows are encoded
+    encoded = as_struct.select(pl.col("__original").struct.json_encode())["__original"]
+
+    # then they are the JSON rows, and every other column is the same
+    assert isinstance(as_struct.schema["__original"], pl.Struct)
+    assert encoded.to_list() == as_json["__original"].to_list()
+    assert as_struct.drop("__original").equals(as_json.drop("__original"))
+
+
 def test_a_numeric_id_cell_is_flagged_even_though_its_text_looks_like_an_id(tmp_path):
     # given an ID typed as text and the same digits stored as a number (what Excel does without a text format)
     path = tmp_path / "numbers.xlsx"
