@@ -66,8 +66,11 @@ data:
 	$(LX) divisions load
 	$(LX) org bootstrap
 	$(LX) exchange catalogue
+	$(LX) obligations rules
 	$(LX) demo-data --persons $(PERSONS) --seed $(SEED)
 	$(LX) demo-users --write var/demo/logins.txt
+	$(LX) demo-campaign
+	$(LX) obligations generate --campaign 2027
 
 lint: venv-dev
 	$(BIN)/ruff check .

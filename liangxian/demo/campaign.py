@@ -15,10 +15,11 @@ from pathlib import Path
 
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Count, Q
+from django.utils import timezone
 
 from liangxian.campaigns import rules
 from liangxian.campaigns import services as campaign_services
-from liangxian.campaigns.models import Campaign, InsuranceType
+from liangxian.campaigns.models import Campaign, CampaignStatus, InsuranceType
 from liangxian.core.models import DivisionLevel
 from liangxian.exchange import services as exchange_services
 from liangxian.exchange.catalogue import catalogue_load, dataset_resolve
@@ -236,6 +237,11 @@ def demo_campaign_run(
     say = progress or (lambda text: None)
     catalogue_load()
     campaign, created = campaign_ensure(actor=_tax_user())
+    if campaign.status == CampaignStatus.DRAFT and campaign.period_start <= timezone.localdate() <= campaign.period_end:
+        # The demo runs inside its concentrated period: the campaign is under way, not a draft.
+        campaign = campaign_services.campaign_update(
+            actor=_tax_user(), campaign=campaign, status=CampaignStatus.ACTIVE, reason="演示：集中征缴期已开始"
+        )
     result = DemoCampaignResult(COVERAGE_YEAR, created, campaign.revision, targets_set=False)
     if submit_files:
         files_submit(files_dir, result, say)

@@ -48,6 +48,24 @@ def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
         candidates.append(("/residents/", _("Residents")))
         candidates.append(("/residents/corrections/", _("Register corrections")))
     candidates.append(("/exchange/", _("Data exchange")))
+    candidates.append((reverse_or_empty("obligations:list"), _("Obligations")))
+    candidates.append((reverse_or_empty("campaigns:list"), _("Campaigns")))
+    department = actor.department if actor.unit_kind == "department" else ""
+    if department in ("tax", "medical", "social", "finance", "discipline", "audit") or user.is_superuser:
+        candidates.append((reverse_or_empty("roster:build"), _("Roster")))
+    if department in ("tax", "medical", "social") or user.is_superuser:
+        candidates.append((reverse_or_empty("roster:transmissions"), _("Roster to tax")))
+        candidates.append((reverse_or_empty("roster:abnormal_queue"), _("Abnormal data")))
+    elif actor.unit_kind == "department":
+        # A department asked to confirm an item forwarded to it (Art 7) finds it in the same queue.
+        candidates.append((reverse_or_empty("roster:abnormal_queue"), _("Items to confirm")))
+    if actor.unit_kind in ("township", "village") or department == "tax" or user.is_superuser:
+        candidates.append((reverse_or_empty("roster:duelist"), _("Due-list")))
+        candidates.append((reverse_or_empty("roster:progress"), _("Progress")))
+    if actor.unit_kind == "township" or user.is_superuser:
+        candidates.append((reverse_or_empty("roster:survey"), _("Village survey")))
+    if department == "education" or user.is_superuser:
+        candidates.append((reverse_or_empty("roster:school_reminders"), _("Students to remind")))
     if actor.unit_kind == "department" or user.is_superuser:
         candidates.append(("/residents/verifications/", _("Verification requests")))
         candidates.append(("/residents/usage/", _("Use of our data")))

@@ -136,7 +136,7 @@ def test_demo_campaign_creates_targets_submits_approves_and_is_idempotent(demo_f
 
 
 def test_demo_campaign_command_json(demo_files: Path) -> None:
-    out = json.loads(run("demo_campaign", "--files", str(demo_files), "--json"))
+    out = json.loads(run("demo_campaign", "--files", str(demo_files), "--json", "--no-roster"))
     assert out["coverage_year"] == 2027 and out["approved"] == ["特困.csv"]
     with pytest.raises(CommandError, match=r"manifest\.json"):
         run("demo_campaign", "--files", str(demo_files / "missing"))
