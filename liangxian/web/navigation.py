@@ -76,7 +76,9 @@ def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
     if user.is_staff and (user.is_superuser or user.role == "sysadmin"):
         candidates.append(("/admin/", _("Admin")))
     links = existing_links(candidates)
+    # The current section is the longest link that leads to the page (/roster/due/ before /roster/due/progress/).
+    matching = [link["path"] for link in links if link["path"] != "/" and current_path.startswith(link["path"])]
+    current = max(matching, key=len) if matching else ("/" if current_path == "/" else "")
     for link in links:
-        path = link["path"]
-        link["current"] = current_path == path if path == "/" else current_path.startswith(path)
+        link["current"] = link["path"] == current
     return links

@@ -11,7 +11,7 @@ from django.utils import timezone, translation
 
 from liangxian.core.models import AccessLog
 from liangxian.org.models import Role, Unit, User
-from liangxian.web.navigation import existing_links
+from liangxian.web.navigation import existing_links, nav_sections
 
 from .roles import Login, demo_logins
 
@@ -205,3 +205,15 @@ def test_home_renders_for_every_role_in_every_kind_of_unit(logins: list[Login], 
         response = client.get("/")
         assert response.status_code == 200, (role, kind)
         assert "待办事项" in response.content.decode(), (role, kind)
+
+
+def test_nav_marks_only_the_deepest_section_of_the_page_as_current(logins: list[Login]) -> None:
+    # given the township specialist, whose sections include the due-list and, below it, the progress page
+    user = User.objects.get(username="township")
+
+    # when he is on the progress page
+    current = [link["path"] for link in nav_sections(user, "/roster/due/progress/") if link["current"]]
+
+    # then only the progress section is marked, not the due-list it sits under
+    assert current == ["/roster/due/progress/"]
+    assert [link["path"] for link in nav_sections(user, "/") if link["current"]] == ["/"]

@@ -11,7 +11,7 @@
     var chart = window.echarts.init(el);
     chart.setOption({
       tooltip: { trigger: "axis" },
-      legend: { data: [el.dataset.paid, el.dataset.toPay, el.dataset.target] },
+      legend: { top: 0, data: [el.dataset.paid, el.dataset.toPay, el.dataset.target] },
       grid: { left: 8, right: 16, bottom: 8, top: 36, containLabel: true },
       xAxis: { type: "value" },
       yAxis: { type: "category", data: data.labels, inverse: true },
