@@ -23,14 +23,8 @@ time goes.
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
-import os
-import pstats
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
@@ -184,23 +178,10 @@ def _copy(work: Path, source: str, target: str) -> Path:
 
 
 def _child(case: str, persons: int, work: Path, *, db: Path, profile: bool = False) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        LIANGXIAN_VAR=str(work / "var"),
-        LIANGXIAN_SQLITE=str(db),
-        PYTHONPATH=str(ROOT),
-    )
-    argv = [sys.executable, str(Path(__file__).resolve()), "--case", case, "--persons", str(persons)]
-    argv += ["--work", str(work)] + (["--cprofile"] if profile else [])
-    print(f"  {case} …", file=sys.stderr, flush=True)
-    completed = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise RuntimeError(f"bench case {case} failed:\n{completed.stderr[-3000:]}")
-    if profile:
-        print(completed.stderr, file=sys.stderr)
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
+    from bench.common import child_env, child_run
+
+    env = child_env(work, db)
+    return child_run(__file__, case, persons, work, env=env, profile=profile)
 
 
 def _high_water_mb() -> float:
@@ -214,13 +195,6 @@ def _high_water_mb() -> float:
     return 0.0
 
 
-def _peak_mb() -> float:
-    # The child's own high-water mark and that of any process it waited for (Linux reports KiB).
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
-
-
 # --- the cases (run inside the child) --------------------------------------------------------------------
 
 
@@ -230,21 +204,10 @@ def _path(work: Path, version: str, fmt: str) -> Path:
 
 def case_prepare(persons: int, work: Path) -> dict[str, Any]:
     """Write the two versions of the list as xlsx and csv and build the template database."""
-    from django.core.management import call_command
-
-    from liangxian.demo.county import county_generate
-    from liangxian.demo.selectors import demo_villages
-    from liangxian.demo.services import demo_county_load
+    from bench.common import county_database
 
     started = time.perf_counter()
-    quiet = io.StringIO()
-    call_command("migrate", verbosity=0)
-    call_command("divisions", "load", stdout=quiet)
-    call_command("org", "bootstrap", stdout=quiet)
-    call_command("exchange", "catalogue", stdout=quiet)
-    call_command("demo_users", stdout=quiet)
-    county = county_generate(persons=persons, seed=SEED, villages=demo_villages())
-    demo_county_load(actor=None, county=county)
+    county = county_database(persons, seed=SEED)
     sizes = list_versions_write(county, work)
     return {"seconds": time.perf_counter() - started} | sizes
 
@@ -428,26 +391,17 @@ def _main() -> None:
     parser.add_argument("--cprofile", action="store_true", help="(child) run the case under cProfile")
     parser.add_argument("--profile", default=None, help="prepare, then run this one case under cProfile")
     args = parser.parse_args()
+    if str(ROOT) not in sys.path:
+        sys.path.insert(0, str(ROOT))
     if args.profile:
         _profile(args.profile, args.persons)
         return
     import django
 
+    from bench.common import case_main
+
     django.setup()
-    case = globals()[f"case_{args.case}"]
-    if args.cprofile:
-        # BENCH_PROFILE_CPU=1 counts CPU time instead of wall time: steadier on a busy machine, blind to waits.
-        profiler = cProfile.Profile(time.process_time) if os.environ.get("BENCH_PROFILE_CPU") else cProfile.Profile()
-        result = profiler.runcall(case, args.persons, args.work)
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("cumulative").print_stats(os.environ.get("BENCH_PROFILE_FILTER", ""), 45)
-        stats.sort_stats("tottime").print_stats(25)
-        print(text.getvalue(), file=sys.stderr)
-    else:
-        result = case(args.persons, args.work)
-    result["peak_mb"] = _peak_mb()
-    print(json.dumps(result))
+    case_main(globals()[f"case_{args.case}"], args.persons, args.work, cprofile=args.cprofile)
 
 
 def _profile(case: str, persons: int) -> None:

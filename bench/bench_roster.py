@@ -27,18 +27,12 @@ there: it completes, peak memory under 8 GiB); the build then streams township b
 from __future__ import annotations
 
 import argparse
-import cProfile
-import io
 import json
 import os
-import pstats
-import resource
 import shutil
-import subprocess
 import sys
 import tempfile
 import time
-from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -51,7 +45,6 @@ CASES = ("floor", "build", "floor_rebuild", "rebuild", "rebuild_changed")
 COUNTY_CODE = "653123"
 PREFECTURE_CODE = "6531"
 PREFECTURE_PERSONS = 4_500_000
-PENSION_TIERS = (100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1500, 2000)
 
 
 def run(
@@ -165,13 +158,9 @@ def _pg_copy(work: Path, source: str, target: str) -> None:
 
 
 def _child(case: str, persons: int, work: Path, *, db: Path, postgres: str, profile: bool = False) -> dict[str, Any]:
-    env = {k: v for k, v in os.environ.items() if k != "DATABASE_URL"}
-    env.update(
-        DJANGO_SETTINGS_MODULE="config.settings.dev",
-        LIANGXIAN_VAR=str(work / "var"),
-        LIANGXIAN_SQLITE=str(db),
-        PYTHONPATH=str(ROOT),
-    )
+    from bench.common import child_env, child_run
+
+    env = child_env(work, db)
     if postgres:
         (work / "postgres.json").write_text(json.dumps({"url": postgres}))
         base, name = _pg_names(work)
@@ -182,22 +171,7 @@ def _child(case: str, persons: int, work: Path, *, db: Path, postgres: str, prof
             with psycopg.connect(f"{base}/postgres", autocommit=True) as conn:
                 conn.execute(f'DROP DATABASE IF EXISTS "{name}_{db.stem}"')
                 conn.execute(f'CREATE DATABASE "{name}_{db.stem}"')
-    argv = [sys.executable, str(Path(__file__).resolve()), "--case", case, "--persons", str(persons)]
-    argv += ["--work", str(work)] + (["--cprofile"] if profile else [])
-    print(f"  {case} …", file=sys.stderr, flush=True)
-    completed = subprocess.run(argv, env=env, cwd=ROOT, capture_output=True, text=True, check=False)
-    if completed.returncode != 0:
-        raise RuntimeError(f"bench case {case} failed:\n{completed.stderr[-3000:]}")
-    if profile:
-        print(completed.stderr, file=sys.stderr)
-    result: dict[str, Any] = json.loads(completed.stdout.strip().splitlines()[-1])
-    return result
-
-
-def _peak_mb() -> float:
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return max(own, children) / 1024
+    return child_run(__file__, case, persons, work, env=env, profile=profile)
 
 
 # --- the cases (run inside the child) --------------------------------------------------------------------
@@ -205,22 +179,11 @@ def _peak_mb() -> float:
 
 def case_prepare(persons: int, work: Path) -> dict[str, Any]:
     """Build the template database (county, lists, marks, campaign) and write the same inputs as Parquet."""
-    from django.core.management import call_command
-
-    from liangxian.demo.county import county_generate
-    from liangxian.demo.selectors import demo_villages
-    from liangxian.demo.services import demo_county_load
+    from bench.common import county_database
 
     started = time.perf_counter()
-    quiet = io.StringIO()
-    call_command("migrate", verbosity=0)
-    call_command("divisions", "load", stdout=quiet)
-    call_command("org", "bootstrap", stdout=quiet)
-    call_command("exchange", "catalogue", stdout=quiet)
-    call_command("demo_users", stdout=quiet)
     area = os.environ.get("LIANGXIAN_BENCH_AREA", COUNTY_CODE)
-    county = county_generate(persons=persons, seed=SEED, villages=demo_villages(county=area))
-    demo_county_load(actor=None, county=county)
+    county = county_database(persons, seed=SEED, area=area)
     campaign = campaign_create()
     counts = lists_open(county, campaign)
     if area == COUNTY_CODE:  # the floor's Parquet inputs (the prefecture run has no floor case)
@@ -230,50 +193,10 @@ def case_prepare(persons: int, work: Path) -> dict[str, Any]:
 
 def campaign_create() -> Any:
     """Create the coverage-2027 campaign with the default figures of SPEC 11 (directly: the bench's own data)."""
-    from django.utils import timezone
+    from liangxian.campaigns.models import DaijiaoRule
+    from liangxian.roster.tests.build_fixtures import campaign_with_rules
 
-    from liangxian.campaigns.models import Campaign, ContributionTier, DaijiaoRule, EligibilityRule
-
-    now = timezone.now()
-    campaign = Campaign.objects.create(
-        coverage_year=YEAR,
-        collection_year=YEAR - 1,
-        name=f"{YEAR}年度城乡居民两险集中征缴",
-        period_start=date(YEAR - 1, 9, 1),
-        period_end=date(YEAR - 1, 12, 31),
-        status="active",
-        created_at=now,
-        updated_at=now,
-    )
-    tiers = [
-        ContributionTier(campaign=campaign, insurance="medical", amount_fen=40000, subsidy_fen=70000, is_default=True)
-    ]
-    tiers += [
-        ContributionTier(
-            campaign=campaign,
-            insurance="pension",
-            amount_fen=y * 100,
-            subsidy_fen=3000 if y < 500 else 6000,
-            is_default=y == 200,
-        )
-        for y in PENSION_TIERS
-    ]
-    ContributionTier.objects.bulk_create(tiers)
-    EligibilityRule.objects.create(
-        campaign=campaign,
-        insurance="medical",
-        exclude_categories=["employee_scheme"],
-        exclude_statuses=["deceased", "moved_away"],
-    )
-    EligibilityRule.objects.create(
-        campaign=campaign,
-        insurance="pension",
-        min_age=16,
-        max_age=60,
-        over_age_reason="领取养老金",
-        exclude_categories=["student", "employee_scheme"],
-        exclude_statuses=["deceased", "moved_away"],
-    )
+    campaign = campaign_with_rules(YEAR)
     rules = []
     for insurance, fixed in (("medical", 20000), ("pension", 10000)):
         for category, label, mode, priority, details in (
@@ -522,8 +445,9 @@ def _main() -> None:
     parser.add_argument("--cprofile", action="store_true", help="(child) run the case under cProfile")
     parser.add_argument("--profile", default=None, help="prepare, then run this one case under cProfile")
     args = parser.parse_args()
-    if args.case is None:
+    if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
+    if args.case is None:
         from bench.run import table
 
         wanted = [c for c in args.cases.split(",") if c] or None
@@ -535,20 +459,10 @@ def _main() -> None:
         return
     import django
 
+    from bench.common import case_main
+
     django.setup()
-    case = globals()[f"case_{args.case}"]
-    if args.cprofile:
-        profiler = cProfile.Profile()
-        result = profiler.runcall(case, args.persons, args.work)
-        text = io.StringIO()
-        stats = pstats.Stats(profiler, stream=text)
-        stats.sort_stats("cumulative").print_stats(45)
-        stats.sort_stats("tottime").print_stats(25)
-        print(text.getvalue(), file=sys.stderr)
-    else:
-        result = case(args.persons, args.work)
-    result["peak_mb"] = _peak_mb()
-    print(json.dumps(result, default=str))
+    case_main(globals()[f"case_{args.case}"], args.persons, args.work, cprofile=args.cprofile)
 
 
 def _profile(case: str, persons: int, postgres: str) -> None:

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import io
 import sqlite3
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from itertools import chain, islice
 from typing import Any
@@ -107,6 +107,41 @@ def bulk_insert(
                 for chunk in _text_chunks(data, chunk_rows):
                     cursor.executemany(sql, list(chunk.iter_rows()))
     return data.height
+
+
+@contextmanager
+def temp_table(
+    name: str,
+    frame: pl.DataFrame,
+    *,
+    using: str = "default",
+    types: Mapping[str, str] | None = None,
+    text_type: str = "varchar(200)",
+) -> Iterator[str]:
+    """Load a frame into a temporary table for one set-based statement, yield its quoted name, and drop it after.
+
+    A column's SQL type is the one ``types`` gives it, else ``boolean`` for a boolean column, else ``text_type``.
+    """
+    connection = connections[using]
+    quote = connection.ops.quote_name
+    table = quote(name)
+    given = types or {}
+
+    def sql_type(column: str, dtype: Any) -> str:
+        if column in given:
+            return given[column]
+        return "boolean" if dtype == pl.Boolean else text_type
+
+    columns = ", ".join(f"{quote(c)} {sql_type(c, t)}" for c, t in frame.schema.items())
+    with connection.cursor() as cursor:
+        cursor.execute(f"DROP TABLE IF EXISTS {table}")
+        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
+    try:
+        bulk_insert(name, frame, using=using)
+        yield table
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"DROP TABLE IF EXISTS {table}")
 
 
 def _insert_sqlite(raw: Any, head: str, data: pl.DataFrame, chunk_rows: int) -> None:

@@ -7,6 +7,7 @@ medical insurance and social security (staff or leader) and superusers edit (ser
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -53,6 +54,17 @@ def _insurance(value: str) -> str:
 def _error(request: HttpRequest, exc: CampaignError) -> None:
     for text in exc.problems:
         messages.error(request, text)
+
+
+def _save(request: HttpRequest, year: int, save: Callable[[], object]) -> HttpResponse | None:
+    """Run an edit page's save: on success say so and go back to the campaign, on a CampaignError show why (None)."""
+    try:
+        save()
+    except CampaignError as exc:
+        _error(request, exc)
+        return None
+    messages.success(request, _("Saved."))
+    return redirect("campaigns:detail", year=year)
 
 
 @login_required
@@ -113,13 +125,13 @@ def edit_period(request: HttpRequest, year: int) -> HttpResponse:
     }
     form = forms.PeriodForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.campaign_update(actor=request.user, campaign=campaign, **form.cleaned_data)  # type: ignore[arg-type]
-        except CampaignError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("campaigns:detail", year=year)
+        done = _save(
+            request,
+            year,
+            lambda: services.campaign_update(actor=request.user, campaign=campaign, **form.cleaned_data),  # type: ignore[arg-type]
+        )
+        if done is not None:
+            return done
     return render(request, "campaigns/edit_period.html", {"campaign": campaign, "form": form})
 
 
@@ -134,20 +146,19 @@ def edit_tiers(request: HttpRequest, year: int, insurance: str) -> HttpResponse:
         for t in services.tiers_of(campaign, insurance)
     ]
     if request.method == "POST":
-        try:
-            tiers = forms.tiers_from_post(request.POST)
-            services.campaign_tiers_set(
+        done = _save(
+            request,
+            year,
+            lambda: services.campaign_tiers_set(
                 actor=request.user,  # type: ignore[arg-type]
                 campaign=campaign,
                 insurance=insurance,
-                tiers=tiers,
+                tiers=forms.tiers_from_post(request.POST),
                 reason=request.POST.get("reason", ""),
-            )
-        except CampaignError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("campaigns:detail", year=year)
+            ),
+        )
+        if done is not None:
+            return done
     blanks = 0 if insurance == InsuranceType.MEDICAL and rows else BLANK_TIER_ROWS
     return render(
         request,
@@ -168,19 +179,18 @@ def edit_daijiao(request: HttpRequest, year: int) -> HttpResponse:
     _editor(request)
     campaign = _campaign(year)
     if request.method == "POST":
-        try:
-            items = forms.daijiao_from_post(request.POST)
-            services.campaign_daijiao_rules_set(
+        done = _save(
+            request,
+            year,
+            lambda: services.campaign_daijiao_rules_set(
                 actor=request.user,  # type: ignore[arg-type]
                 campaign=campaign,
-                items=items,
+                items=forms.daijiao_from_post(request.POST),
                 reason=request.POST.get("reason", ""),
-            )
-        except CampaignError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("campaigns:detail", year=year)
+            ),
+        )
+        if done is not None:
+            return done
     rules = services.daijiao_of(campaign)
     return render(
         request,
@@ -215,18 +225,18 @@ def edit_eligibility(request: HttpRequest, year: int, insurance: str) -> HttpRes
         }
     form = forms.EligibilityForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.campaign_eligibility_set(
+        done = _save(
+            request,
+            year,
+            lambda: services.campaign_eligibility_set(
                 actor=request.user,  # type: ignore[arg-type]
                 campaign=campaign,
                 insurance=insurance,
                 **form.cleaned_data,
-            )
-        except CampaignError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("campaigns:detail", year=year)
+            ),
+        )
+        if done is not None:
+            return done
     return render(
         request,
         "campaigns/edit_eligibility.html",
@@ -242,9 +252,11 @@ def edit_targets(request: HttpRequest, year: int) -> HttpResponse:
     divisions = list(services.plan_divisions())
     upload = forms.TargetsUploadForm()
     if request.method == "POST":
-        try:
+        if request.FILES.get("file"):
+            upload = forms.TargetsUploadForm(request.POST, request.FILES)
+
+        def save() -> None:
             if request.FILES.get("file"):
-                upload = forms.TargetsUploadForm(request.POST, request.FILES)
                 if not upload.is_valid():
                     raise CampaignError("bad_file", _("Choose a file."))
                 f = upload.cleaned_data["file"]
@@ -256,18 +268,16 @@ def edit_targets(request: HttpRequest, year: int) -> HttpResponse:
                     reason=upload.cleaned_data.get("reason", ""),
                 )
             else:
-                lines = forms.targets_from_post(request.POST, [d.code for d in divisions])
                 services.campaign_targets_set(
                     actor=request.user,  # type: ignore[arg-type]
                     campaign=campaign,
-                    targets=lines,
+                    targets=forms.targets_from_post(request.POST, [d.code for d in divisions]),
                     reason=request.POST.get("reason", ""),
                 )
-        except CampaignError as exc:
-            _error(request, exc)
-        else:
-            messages.success(request, _("Saved."))
-            return redirect("campaigns:detail", year=year)
+
+        done = _save(request, year, save)
+        if done is not None:
+            return done
     current: dict[str, dict[str, Any]] = {}
     for t in campaign.expansion_targets.all():
         current.setdefault(t.division_id, {})[t.insurance] = t.target

@@ -207,6 +207,38 @@ def identity_changes(found: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def person_rows(
+    new: pl.DataFrame,
+    *,
+    source: str,
+    batch: str,
+    household_id: pl.Expr | None = None,
+    status: pl.Expr | None = None,
+    status_date: pl.Expr | None = None,
+) -> pl.DataFrame:
+    """Shape the persons to create as rows of the register, by ID number, text cut to the columns' widths.
+
+    Without ``household_id``, ``status`` or ``status_date`` a person has no household, is active, and has no date.
+    """
+    return new.sort("id_number").select(
+        "id_type",
+        "id_number",
+        pl.col("name").str.slice(0, 80),
+        pl.col("name").str.slice(0, 80).alias("name_original"),
+        pl.col("sex").fill_null(""),
+        "birth_date",
+        pl.col("phone").fill_null("").str.slice(0, 20),
+        (pl.lit(None, dtype=pl.Int64) if household_id is None else household_id).alias("household_id"),
+        pl.col("relation").fill_null("").str.slice(0, 20),
+        pl.col("village_code").str.slice(0, 9).alias("township_code"),
+        "village_code",
+        (pl.lit("active") if status is None else status).alias("status"),
+        (pl.lit(None, dtype=pl.Date) if status_date is None else status_date).alias("status_date"),
+        pl.lit(source).alias("source"),
+        pl.lit(batch).alias("batch"),
+    )
+
+
 def fact_rows(changes: pl.DataFrame) -> pl.DataFrame:
     """One row per person and changed field with the new value as text (for PersonFact)."""
     as_text = changes.select("person_id", "changed", *[pl.col(f).cast(pl.String).alias(f) for f in COMPARED_FIELDS])

@@ -5,8 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -18,7 +17,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, large_cache, read_frame
+from liangxian.batch.bulk import bulk_insert, large_cache, read_frame, temp_table
 from liangxian.core.audit import audit_record
 from liangxian.core.models import AuditEvent, Division, DivisionLevel
 from liangxian.core.scope import Actor
@@ -269,22 +268,13 @@ def _apply_identity(
     batch = f"exchange-{submission.pk}"
     result.batch = batch
     if new.height:
-        persons = new.sort("id_number").select(
-            "id_type",
-            "id_number",
-            pl.col("name").str.slice(0, 80),
-            pl.col("name").str.slice(0, 80).alias("name_original"),
-            pl.col("sex").fill_null(""),
-            "birth_date",
-            pl.col("phone").fill_null("").str.slice(0, 20),
-            "household_id",
-            pl.col("relation").fill_null("").str.slice(0, 20),
-            pl.col("village_code").str.slice(0, 9).alias("township_code"),
-            "village_code",
-            pl.col("status").fill_null("active"),
-            "status_date",
-            pl.lit(_source_label(submission)).alias("source"),
-            pl.lit(batch).alias("batch"),
+        persons = frames.person_rows(
+            new,
+            source=_source_label(submission),
+            batch=batch,
+            household_id=pl.col("household_id"),
+            status=pl.col("status").fill_null("active"),
+            status_date=pl.col("status_date"),
         )
         bulk_insert(Person, persons, using=using)
         result.created = persons.height
@@ -362,7 +352,7 @@ def _apply_changes(submission: Submission, found: pl.DataFrame, result: ApplyRes
         pl.col("village_code").str.slice(0, 9).alias("township_code"),
     )
     columns = [*frames.COMPARED_FIELDS, "township_code"]
-    with _temp_table(using, "lx_person_update", update, _TEMP_TYPES) as temp:
+    with temp_table("lx_person_update", update, using=using, types=_TEMP_TYPES) as temp:
         assignments = ", ".join(f"{quote(c)} = t.{quote(c)}" for c in columns)
         with connection.cursor() as cursor:
             cursor.execute(
@@ -389,30 +379,12 @@ _TEMP_TYPES = {
 }
 
 
-@contextmanager
-def _temp_table(using: str, name: str, frame: pl.DataFrame, types: dict[str, str]) -> Iterator[str]:
-    """Load a frame into a temporary table for one set-based statement, and drop it after."""
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    table = quote(name)
-    columns = ", ".join(f"{quote(c)} {types.get(c, 'varchar(200)')}" for c in frame.columns)
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
-    try:
-        bulk_insert(name, frame, using=using)
-        yield table
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
 def _retire_facts(facts: pl.DataFrame, using: str) -> None:
     """Mark the facts a new value replaces as no longer current."""
     connection = connections[using]
     table = connection.ops.quote_name(PersonFact._meta.db_table)
     keys = facts.select("person_id", "field").unique()
-    with _temp_table(using, "lx_fact_retire", keys, _TEMP_TYPES) as temp, connection.cursor() as cursor:
+    with temp_table("lx_fact_retire", keys, using=using, types=_TEMP_TYPES) as temp, connection.cursor() as cursor:
         # Driven from the (small) set of changed keys through the (person, field, current) index.
         cursor.execute(
             f"UPDATE {table} SET current = %s WHERE id IN (SELECT f.id FROM {temp} AS t "  # noqa: S608 - quoted names
@@ -574,7 +546,10 @@ def _apply_categories(
     )
     close, open_ = frames.category_delta(current, listed)
     if close.height:
-        with _temp_table(using, "lx_category_close", close, _TEMP_TYPES) as temp, connection.cursor() as cursor:
+        with (
+            temp_table("lx_category_close", close, using=using, types=_TEMP_TYPES) as temp,
+            connection.cursor() as cursor,
+        ):
             cursor.execute(
                 f"UPDATE {category} SET until = %s WHERE id IN (SELECT id FROM {temp})",  # noqa: S608
                 [now],

@@ -22,7 +22,7 @@ feedback on different days, or confirmations on different days, each have their 
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Final
@@ -201,6 +201,37 @@ def _transmissions(rows: list[dict[str, Any]]) -> list[RosterTransmission]:
 # --- the steps ------------------------------------------------------------------------------------------------
 
 
+def _require_note(note: str, message: str) -> None:
+    if not note.strip():
+        raise RosterLoopError("note_required", message)
+
+
+def _step(
+    *,
+    actor: User,
+    unit: Unit,
+    action: str,
+    items: Iterable[int | AbnormalItem] | None,
+    transmission: RosterTransmission | None,
+    reach: Q,
+    status: str,
+    changes: dict[str, Any],
+    at: datetime,
+    note: str,
+    then: Callable[[RosterTransmission, list[dict[str, Any]]], None] | None = None,
+    **extra: Any,
+) -> StepResult:
+    """Run one step of the loop atomically: lock the items, apply ``changes``, record it, then ``then`` each roster."""
+    with transaction.atomic():
+        qs, rows = _select(items=items, transmission=transmission, reach=reach, status=status)
+        qs.update(**changes)
+        result = _finish(actor=actor, unit=unit, action=action, rows=rows, at=at, note=note, **extra)
+        if then is not None:
+            for sent in _transmissions(rows):
+                then(sent, rows)
+    return result
+
+
 def abnormal_feed_back(
     *,
     actor: User,
@@ -211,23 +242,33 @@ def abnormal_feed_back(
     """Tax feeds raised items back to the department that sent the roster (Art 8: 2 working days)."""
     unit = tax_unit(actor)
     at = timezone.now()
-    with transaction.atomic():
-        qs, rows = _select(items=items, transmission=transmission, reach=Q(), status=AbnormalStatus.RAISED)
-        qs.update(status=AbnormalStatus.FED_BACK, fed_back_at=at)
-        result = _finish(actor=actor, unit=unit, action="fed_back", rows=rows, at=at, note=note)
-        for sent in _transmissions(rows):
-            _settle_feedback(actor=actor, unit=unit, sent=sent, at=at)
-            obligation_raise(
-                rule_code="abnormal.verify",
-                unit=sent.unit,
-                event_date=_local_day(at),
-                subject=subject_of(sent),
-                subject_label=_("Abnormal data fed back by tax: roster of %(insurance)s")
-                % {"insurance": insurance_label(sent.insurance)},
-                campaign=sent.campaign,
-                actor=actor,
-            )
-    return result
+
+    def then(sent: RosterTransmission, rows: list[dict[str, Any]]) -> None:
+        _settle_feedback(actor=actor, unit=unit, sent=sent, at=at)
+        obligation_raise(
+            rule_code="abnormal.verify",
+            unit=sent.unit,
+            event_date=_local_day(at),
+            subject=subject_of(sent),
+            subject_label=_("Abnormal data fed back by tax: roster of %(insurance)s")
+            % {"insurance": insurance_label(sent.insurance)},
+            campaign=sent.campaign,
+            actor=actor,
+        )
+
+    return _step(
+        actor=actor,
+        unit=unit,
+        action="fed_back",
+        items=items,
+        transmission=transmission,
+        reach=Q(),
+        status=AbnormalStatus.RAISED,
+        changes={"status": AbnormalStatus.FED_BACK, "fed_back_at": at},
+        at=at,
+        note=note,
+        then=then,
+    )
 
 
 def abnormal_verify(
@@ -239,16 +280,26 @@ def abnormal_verify(
 ) -> StepResult:
     """The department verifies fed-back items itself and replies to tax (Art 7: 3 working days)."""
     unit = _department_unit(actor)
-    if not note.strip():
-        raise RosterLoopError("note_required", _("Write what the verification found."))
+    _require_note(note, _("Write what the verification found."))
     at = timezone.now()
-    with transaction.atomic():
-        qs, rows = _select(items=items, transmission=transmission, reach=Q(department=unit), status="fed_back")
-        qs.update(status=AbnormalStatus.REPLIED, replied_at=at, resolution=note)
-        result = _finish(actor=actor, unit=unit, action="replied", rows=rows, at=at, note=note, verified=True)
-        for sent in _transmissions(rows):
-            _settle_verify(actor=actor, unit=unit, sent=sent, at=at)
-    return result
+
+    def then(sent: RosterTransmission, rows: list[dict[str, Any]]) -> None:
+        _settle_verify(actor=actor, unit=unit, sent=sent, at=at)
+
+    return _step(
+        actor=actor,
+        unit=unit,
+        action="replied",
+        items=items,
+        transmission=transmission,
+        reach=Q(department=unit),
+        status=AbnormalStatus.FED_BACK,
+        changes={"status": AbnormalStatus.REPLIED, "replied_at": at, "resolution": note},
+        at=at,
+        note=note,
+        then=then,
+        verified=True,
+    )
 
 
 def forward_targets(unit: Unit) -> QuerySet[Unit]:
@@ -274,34 +325,45 @@ def abnormal_forward(
     if not forward_targets(unit).filter(pk=to.pk).exists():
         raise RosterLoopError("bad_target", _("Items can be forwarded only to another county department."))
     at = timezone.now()
-    with transaction.atomic():
-        qs, rows = _select(items=items, transmission=transmission, reach=Q(department=unit), status="fed_back")
-        qs.update(status=AbnormalStatus.FORWARDED, forwarded_to=to, forwarded_at=at)
-        result = _finish(actor=actor, unit=unit, action="forwarded", rows=rows, at=at, note=note, to=to.code)
-        for sent in _transmissions(rows):
-            days = sorted({_local_day(r["fed_back_at"]) for r in rows if r["transmission_id"] == sent.pk})
-            for day in days:
-                obligation_raise(
-                    rule_code="abnormal.forward",
-                    unit=unit,
-                    event_date=day,
-                    subject=subject_of(sent),
-                    subject_label=_("Abnormal data forwarded to %(unit)s") % {"unit": to.name},
-                    campaign=sent.campaign,
-                    actor=actor,
-                )
-            obligation_fulfil(
+
+    def then(sent: RosterTransmission, rows: list[dict[str, Any]]) -> None:
+        days = sorted({_local_day(r["fed_back_at"]) for r in rows if r["transmission_id"] == sent.pk})
+        for day in days:
+            obligation_raise(
                 rule_code="abnormal.forward",
                 unit=unit,
-                ref=subject_of(sent),
-                label=_("Forwarded to %(unit)s") % {"unit": to.name},
-                at=at,
-                actor=actor,
-                campaign=sent.campaign,
+                event_date=day,
                 subject=subject_of(sent),
+                subject_label=_("Abnormal data forwarded to %(unit)s") % {"unit": to.name},
+                campaign=sent.campaign,
+                actor=actor,
             )
-            _settle_verify(actor=actor, unit=unit, sent=sent, at=at)
-    return result
+        obligation_fulfil(
+            rule_code="abnormal.forward",
+            unit=unit,
+            ref=subject_of(sent),
+            label=_("Forwarded to %(unit)s") % {"unit": to.name},
+            at=at,
+            actor=actor,
+            campaign=sent.campaign,
+            subject=subject_of(sent),
+        )
+        _settle_verify(actor=actor, unit=unit, sent=sent, at=at)
+
+    return _step(
+        actor=actor,
+        unit=unit,
+        action="forwarded",
+        items=items,
+        transmission=transmission,
+        reach=Q(department=unit),
+        status=AbnormalStatus.FED_BACK,
+        changes={"status": AbnormalStatus.FORWARDED, "forwarded_to": to, "forwarded_at": at},
+        at=at,
+        note=note,
+        then=then,
+        to=to.code,
+    )
 
 
 def abnormal_confirm(
@@ -313,24 +375,33 @@ def abnormal_confirm(
 ) -> StepResult:
     """The department an item was forwarded to confirms it (no deadline: the time is recorded)."""
     unit = _department_unit(actor)
-    if not note.strip():
-        raise RosterLoopError("note_required", _("Write what your department confirms."))
+    _require_note(note, _("Write what your department confirms."))
     at = timezone.now()
-    with transaction.atomic():
-        qs, rows = _select(items=items, transmission=transmission, reach=Q(forwarded_to=unit), status="forwarded")
-        qs.update(status=AbnormalStatus.CONFIRMED, confirmed_at=at)
-        result = _finish(actor=actor, unit=unit, action="confirmed", rows=rows, at=at, note=note)
-        for sent in _transmissions(rows):
-            obligation_raise(
-                rule_code="abnormal.reply",
-                unit=sent.unit,
-                event_date=_local_day(at),
-                subject=subject_of(sent),
-                subject_label=_("Reply to tax: items confirmed by %(unit)s") % {"unit": unit.name},
-                campaign=sent.campaign,
-                actor=actor,
-            )
-    return result
+
+    def then(sent: RosterTransmission, rows: list[dict[str, Any]]) -> None:
+        obligation_raise(
+            rule_code="abnormal.reply",
+            unit=sent.unit,
+            event_date=_local_day(at),
+            subject=subject_of(sent),
+            subject_label=_("Reply to tax: items confirmed by %(unit)s") % {"unit": unit.name},
+            campaign=sent.campaign,
+            actor=actor,
+        )
+
+    return _step(
+        actor=actor,
+        unit=unit,
+        action="confirmed",
+        items=items,
+        transmission=transmission,
+        reach=Q(forwarded_to=unit),
+        status=AbnormalStatus.FORWARDED,
+        changes={"status": AbnormalStatus.CONFIRMED, "confirmed_at": at},
+        at=at,
+        note=note,
+        then=then,
+    )
 
 
 def abnormal_reply(
@@ -342,36 +413,45 @@ def abnormal_reply(
 ) -> StepResult:
     """The department replies to tax on items the other department confirmed (Art 7: 1 working day)."""
     unit = _department_unit(actor)
-    if not note.strip():
-        raise RosterLoopError("note_required", _("Write the reply to tax."))
+    _require_note(note, _("Write the reply to tax."))
     at = timezone.now()
-    with transaction.atomic():
-        qs, rows = _select(items=items, transmission=transmission, reach=Q(department=unit), status="confirmed")
-        qs.update(status=AbnormalStatus.REPLIED, replied_at=at, resolution=note)
-        result = _finish(actor=actor, unit=unit, action="replied", rows=rows, at=at, note=note)
-        for sent in _transmissions(rows):
-            days = {_local_day(r["confirmed_at"]) for r in rows if r["transmission_id"] == sent.pk}
-            waiting = {
-                _local_day(moment)
-                for moment in AbnormalItem.objects.filter(
-                    transmission=sent, status=AbnormalStatus.CONFIRMED
-                ).values_list("confirmed_at", flat=True)
-                if moment is not None
-            }
-            for day in sorted(days - waiting):
-                obligation_fulfil(
-                    rule_code="abnormal.reply",
-                    unit=unit,
-                    ref=subject_of(sent),
-                    label=_("Replied to tax"),
-                    at=at,
-                    actor=actor,
-                    campaign=sent.campaign,
-                    subject=subject_of(sent),
-                    period=day.isoformat(),
-                )
-            _settle_verify(actor=actor, unit=unit, sent=sent, at=at)
-    return result
+
+    def then(sent: RosterTransmission, rows: list[dict[str, Any]]) -> None:
+        days = {_local_day(r["confirmed_at"]) for r in rows if r["transmission_id"] == sent.pk}
+        waiting = {
+            _local_day(moment)
+            for moment in AbnormalItem.objects.filter(transmission=sent, status=AbnormalStatus.CONFIRMED).values_list(
+                "confirmed_at", flat=True
+            )
+            if moment is not None
+        }
+        for day in sorted(days - waiting):
+            obligation_fulfil(
+                rule_code="abnormal.reply",
+                unit=unit,
+                ref=subject_of(sent),
+                label=_("Replied to tax"),
+                at=at,
+                actor=actor,
+                campaign=sent.campaign,
+                subject=subject_of(sent),
+                period=day.isoformat(),
+            )
+        _settle_verify(actor=actor, unit=unit, sent=sent, at=at)
+
+    return _step(
+        actor=actor,
+        unit=unit,
+        action="replied",
+        items=items,
+        transmission=transmission,
+        reach=Q(department=unit),
+        status=AbnormalStatus.CONFIRMED,
+        changes={"status": AbnormalStatus.REPLIED, "replied_at": at, "resolution": note},
+        at=at,
+        note=note,
+        then=then,
+    )
 
 
 def abnormal_close(
@@ -384,18 +464,27 @@ def abnormal_close(
 ) -> StepResult:
     """Tax closes replied items; with ``dismiss`` it closes items it raised as false alarms (a note required)."""
     unit = tax_unit(actor)
-    if dismiss and not note.strip():
-        raise RosterLoopError("note_required", _("Say why the item is not abnormal after all."))
-    status = AbnormalStatus.RAISED if dismiss else AbnormalStatus.REPLIED
+    if dismiss:
+        _require_note(note, _("Say why the item is not abnormal after all."))
     at = timezone.now()
-    with transaction.atomic():
-        qs, rows = _select(items=items, transmission=transmission, reach=Q(), status=status)
-        qs.update(status=AbnormalStatus.CLOSED)
-        result = _finish(actor=actor, unit=unit, action="closed", rows=rows, at=at, note=note, dismissed=dismiss)
-        if dismiss:
-            for sent in _transmissions(rows):
-                _settle_feedback(actor=actor, unit=unit, sent=sent, at=at)
-    return result
+
+    def then(sent: RosterTransmission, rows: list[dict[str, Any]]) -> None:
+        _settle_feedback(actor=actor, unit=unit, sent=sent, at=at)
+
+    return _step(
+        actor=actor,
+        unit=unit,
+        action="closed",
+        items=items,
+        transmission=transmission,
+        reach=Q(),
+        status=AbnormalStatus.RAISED if dismiss else AbnormalStatus.REPLIED,
+        changes={"status": AbnormalStatus.CLOSED},
+        at=at,
+        note=note,
+        then=then if dismiss else None,
+        dismissed=dismiss,
+    )
 
 
 STEPS: Final = {

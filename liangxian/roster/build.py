@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Final
 
 import polars as pl
 from django.db import connections, transaction
@@ -20,7 +20,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, large_cache
+from liangxian.batch.bulk import bulk_insert, large_cache, temp_table
 from liangxian.campaigns.models import Campaign, ContributionTier, DaijiaoRule, EligibilityRule, InsuranceType
 from liangxian.core.audit import audit_record
 from liangxian.registry.models import Person, PersonCategory
@@ -36,7 +36,9 @@ CURRENT_SCHEMA: dict[str, Any] = {"id": pl.Int64} | frames.ROSTER_SCHEMA
 # Above this many persons in the register the build reads, computes and writes one township at a time (in the same
 # transaction), so that memory follows the largest township rather than the whole register.
 STREAM_ABOVE = 1_000_000
-_TEMP_TYPES = {"bigint": ("id", "person_id", "build_id", "amount_fen", "gov_fen", "own_fen", "subsidy_fen")}
+_TEMP_TYPES: Final = dict.fromkeys(
+    ("id", "person_id", "build_id", "amount_fen", "gov_fen", "own_fen", "subsidy_fen"), "bigint"
+)
 
 
 class RosterBuildError(Exception):
@@ -251,30 +253,6 @@ def counts_add(total: dict[str, Any], part: dict[str, Any]) -> dict[str, Any]:
     return total
 
 
-@contextmanager
-def _temp_table(using: str, name: str, frame: pl.DataFrame) -> Iterator[str]:
-    """Load a frame into a temporary table for one set-based statement, and drop it after."""
-    connection = connections[using]
-    quote = connection.ops.quote_name
-    table = quote(name)
-
-    def sql_type(column: str, dtype: Any) -> str:
-        if column in _TEMP_TYPES["bigint"]:
-            return "bigint"
-        return "boolean" if dtype == pl.Boolean else "varchar(400)"
-
-    columns = ", ".join(f"{quote(c)} {sql_type(c, t)}" for c, t in frame.schema.items())
-    with connection.cursor() as cursor:
-        cursor.execute(f"DROP TABLE IF EXISTS {table}")
-        cursor.execute(f"CREATE TEMPORARY TABLE {table} ({columns})")
-    try:
-        bulk_insert(name, frame, using=using)
-        yield table
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"DROP TABLE IF EXISTS {table}")
-
-
 # Above this share of new rows (new ÷ rows already in the table), the secondary indexes are dropped for the load
 # and built again after it: one sort per index instead of a random index insert per row (about half the time).
 _REINDEX_SHARE = 1.0
@@ -357,11 +335,17 @@ def _apply(
         )
     if changed.height:
         values = changed.drop("fields", "person_id", "insurance").with_columns(build_id=pl.lit(build.pk, pl.Int64))
-        with _temp_table(using, "lx_roster_update", values) as temp, connection.cursor() as cursor:
+        with (
+            temp_table("lx_roster_update", values, using=using, types=_TEMP_TYPES, text_type="varchar(400)") as temp,
+            connection.cursor() as cursor,
+        ):
             assignments = ", ".join(f"{quote(c)} = t.{quote(c)}" for c in values.columns if c != "id")
             cursor.execute(f"UPDATE {entry_table} SET {assignments} FROM {temp} AS t WHERE {entry_table}.id = t.id")  # noqa: S608
     if removed.height:
-        with _temp_table(using, "lx_roster_remove", removed.select("id")) as temp, connection.cursor() as cursor:
+        with (
+            temp_table("lx_roster_remove", removed.select("id"), using=using, types=_TEMP_TYPES) as temp,
+            connection.cursor() as cursor,
+        ):
             cursor.execute(f"DELETE FROM {entry_table} WHERE id IN (SELECT id FROM {temp})")  # noqa: S608
     if first:
         # The first build adds every entry: the entries themselves, all of this build, say so.

@@ -16,7 +16,7 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import IO, TYPE_CHECKING, Any
+from typing import IO, TYPE_CHECKING, Any, Final
 
 import xlsxwriter
 from django.db import transaction
@@ -491,21 +491,35 @@ def categories_of(*, campaign: Campaign, scope: DueScope) -> list[tuple[str, str
 # ------------------------------------------------------------------------------------------------------ export
 
 
+# The columns of a due-list line that the export and the printed list both read (in line_shown's order).
+LINE_FIELDS: Final = (
+    "person__name",
+    "person__id_number",
+    "person__sex",
+    "insurance",
+    "own_fen",
+    "daijiao_category",
+    "cash_only",
+)
+
+
+def line_shown(
+    labels: dict[str, str], sex: str, insurance: str, own: int, category: str, cash: bool
+) -> tuple[str, str, str, str, str]:
+    """Show a due-list line's sex, insurance, amount the person pays, 代缴 category and cash-only mark (Chinese)."""
+    return (
+        SEX_ZH.get(sex, sex),
+        INSURANCE_LABELS_ZH.get(insurance, insurance),
+        f"{from_fen(own)}",
+        labels.get(category, category),
+        "是" if cash else "",
+    )
+
+
 def _lines(scope: DueScope, campaign: Campaign, entries: QuerySet[RosterEntry]) -> Iterator[list[object]]:
     full = scope.actor.sees_full_id
     labels = category_labels(campaign.pk)
-    values = entries.values_list(
-        "township_code",
-        "village_code",
-        "person__name",
-        "person__id_number",
-        "person__sex",
-        "insurance",
-        "own_fen",
-        "daijiao_category",
-        "cash_only",
-        "person__phone",
-    )
+    values = entries.values_list("township_code", "village_code", *LINE_FIELDS, "person__phone")
     codes = set(entries.values_list("village_code", flat=True).distinct()) | set(
         entries.values_list("township_code", flat=True).distinct()
     )
@@ -519,11 +533,7 @@ def _lines(scope: DueScope, campaign: Campaign, entries: QuerySet[RosterEntry]) 
             names_by_code.get(village, village),
             name,
             number if full else idnumbers.mask(number),
-            SEX_ZH.get(sex, sex),
-            INSURANCE_LABELS_ZH.get(insurance, insurance),
-            f"{from_fen(own)}",
-            labels.get(category, category),
-            "是" if cash else "",
+            *line_shown(labels, sex, insurance, own, category, cash),
             phone,
         ]
 

@@ -11,16 +11,15 @@ from django.utils import timezone
 
 from liangxian.core import idnumbers
 from liangxian.core.models import AccessAction, Division
-from liangxian.core.money import from_fen
 
 from .duelists import (
-    INSURANCE_LABELS_ZH,
-    SEX_ZH,
+    LINE_FIELDS,
     DueFilters,
     DueScope,
     category_labels,
     check_pushed,
     due_entries,
+    line_shown,
     log_due_access,
 )
 
@@ -79,31 +78,25 @@ def duelist_pdf(
             township=township_code,
         ),
     ).filter(township_code=township_code)
-    rows = entries.values_list(
-        "village_code",
-        "person__name",
-        "person__id_number",
-        "person__sex",
-        "insurance",
-        "own_fen",
-        "daijiao_category",
-        "cash_only",
-    )
+    rows = entries.values_list("village_code", *LINE_FIELDS)
     names = dict(Division.objects.filter(code__startswith=township_code).values_list("code", "name"))
     labels = category_labels(campaign.pk)
     villages: dict[str, list[PrintedLine]] = {}
     for village, name, number, sex, insurance, own, category, cash in rows.iterator(chunk_size=5000):
         lines = villages.setdefault(village, [])
+        sex_shown, insurance_shown, own_shown, category_shown, cash_shown = line_shown(
+            labels, sex, insurance, own, category, cash
+        )
         lines.append(
             PrintedLine(
                 number=len(lines) + 1,
                 name=name,
                 id_number=idnumbers.mask(number),
-                sex=SEX_ZH.get(sex, sex),
-                insurance=INSURANCE_LABELS_ZH.get(insurance, insurance),
-                own=f"{from_fen(own)}",
-                category=labels.get(category, category),
-                cash_only="是" if cash else "",
+                sex=sex_shown,
+                insurance=insurance_shown,
+                own=own_shown,
+                category=category_shown,
+                cash_only=cash_shown,
             )
         )
     count = sum(len(v) for v in villages.values())

@@ -303,23 +303,7 @@ def _add_persons(submission: Submission, new: pl.DataFrame, now: datetime, using
     if new.is_empty():
         return empty
     batch = f"survey-{submission.pk}"
-    persons = new.sort("id_number").select(
-        "id_type",
-        "id_number",
-        pl.col("name").str.slice(0, 80),
-        pl.col("name").str.slice(0, 80).alias("name_original"),
-        pl.col("sex").fill_null(""),
-        "birth_date",
-        pl.col("phone").fill_null("").str.slice(0, 20),
-        pl.lit(None, dtype=pl.Int64).alias("household_id"),
-        pl.col("relation").fill_null("").str.slice(0, 20),
-        pl.col("village_code").str.slice(0, 9).alias("township_code"),
-        "village_code",
-        pl.lit("active").alias("status"),
-        pl.lit(None, dtype=pl.Date).alias("status_date"),
-        pl.lit(SOURCE).alias("source"),
-        pl.lit(batch).alias("batch"),
-    )
+    persons = register_frames.person_rows(new, source=SOURCE, batch=batch)
     bulk_insert(Person, persons, using=using)
     table = connections[using].ops.quote_name(Person._meta.db_table)
     ids = read_frame(

@@ -7,9 +7,9 @@ from datetime import date
 import polars as pl
 import pyarrow as pa
 import pytest
-from django.db import transaction
+from django.db import connection, transaction
 
-from liangxian.batch.bulk import BulkLoadError, bulk_insert, fetch_frame, read_frame
+from liangxian.batch.bulk import BulkLoadError, bulk_insert, fetch_frame, read_frame, temp_table
 from liangxian.core.models import Division
 
 
@@ -120,3 +120,17 @@ def test_read_frame_decodes_a_json_column_into_the_wanted_keys():
 
     # Then the wanted keys come out as columns with their values, the others are left out
     assert frame.unnest("data").to_dicts() == [{"code": "653123990001", "a": '甲 "乙"', "b": None}]
+
+
+@pytest.mark.django_db
+def test_temp_table_holds_the_frame_with_the_given_types_and_is_dropped_after():
+    frame = pl.DataFrame({"id": [1, 2], "flag": [True, False], "name": ["a", "b"]})
+    with temp_table("lx_test_temp", frame, types={"id": "bigint"}) as table, connection.cursor() as cursor:
+        cursor.execute(f"SELECT id, flag, name FROM {table} WHERE flag ORDER BY id")  # noqa: S608
+        assert cursor.fetchall() == [(1, True, "a")]
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute("SELECT 1 FROM information_schema.tables WHERE table_name = 'lx_test_temp'")
+        else:
+            cursor.execute("SELECT 1 FROM sqlite_temp_master WHERE name = 'lx_test_temp'")
+        assert cursor.fetchall() == []

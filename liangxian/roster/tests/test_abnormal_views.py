@@ -43,7 +43,7 @@ def test_medical_approves_and_sends_on_the_page_and_tax_receives(county: dict) -
     medical = client_for(county["medical"])
     page = medical.get(reverse("roster:transmissions"))
     assert page.status_code == 200
-    assert "批准" in page.content.decode() or "Approve" in page.content.decode()
+    assert "审核最新生成的清册" in page.content.decode()
     medical.post(reverse("roster:transmission_approve"), {"campaign": "2027", "insurance": "medical"})
     sent = RosterTransmission.objects.get()
     assert sent.status == TransmissionStatus.APPROVED

@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 from django.utils import timezone
 
-from liangxian.campaigns.models import Campaign, ContributionTier, DaijiaoRule, EligibilityRule
+from liangxian.campaigns.models import Campaign, ContributionTier, DaijiaoRule
 from liangxian.core.models import AuditEvent
 from liangxian.org.models import UnitKind
 from liangxian.registry.models import Person, PersonCategory
@@ -17,55 +17,16 @@ from liangxian.registry.tests import factories as f
 from liangxian.roster import build as build_module
 from liangxian.roster.build import RosterBuildError, roster_build
 from liangxian.roster.models import RosterBuild, RosterChange, RosterEntry, SurveyMark
+from liangxian.roster.tests.build_fixtures import campaign_with_rules
 
 pytestmark = pytest.mark.django_db
 
 YEAR = 2027  # coverage year; ages are reckoned on 1 January 2027
-PENSION_TIERS = [100, 200, 300, 400, 500, 600, 700, 800, 900, 1000, 1500, 2000]
 
 
 def make_campaign(year: int = YEAR) -> Campaign:
     """Create the coverage-2027 campaign with medical 400 yuan and the national pension tiers (default 200)."""
-    now = timezone.now()
-    campaign = Campaign.objects.create(
-        coverage_year=year,
-        collection_year=year - 1,
-        name=f"{year}年度城乡居民两险集中征缴",
-        period_start=date(year - 1, 9, 1),
-        period_end=date(year - 1, 12, 31),
-        status="active",
-        created_at=now,
-        updated_at=now,
-    )
-    ContributionTier.objects.create(
-        campaign=campaign, insurance="medical", amount_fen=40000, subsidy_fen=70000, is_default=True
-    )
-    ContributionTier.objects.bulk_create(
-        ContributionTier(
-            campaign=campaign,
-            insurance="pension",
-            amount_fen=yuan * 100,
-            subsidy_fen=3000 if yuan < 500 else 6000,
-            is_default=yuan == 200,
-        )
-        for yuan in PENSION_TIERS
-    )
-    EligibilityRule.objects.create(
-        campaign=campaign,
-        insurance="medical",
-        exclude_categories=["employee_scheme"],
-        exclude_statuses=["deceased", "moved_away"],
-    )
-    EligibilityRule.objects.create(
-        campaign=campaign,
-        insurance="pension",
-        min_age=16,
-        max_age=60,
-        age_on="01-01",
-        over_age_reason="领取养老金",
-        exclude_categories=["student", "employee_scheme"],
-        exclude_statuses=["deceased", "moved_away"],
-    )
+    campaign = campaign_with_rules(year)
     for insurance in ("medical", "pension"):
         DaijiaoRule.objects.create(
             campaign=campaign, insurance=insurance, category="special_hardship", label="特困", mode="full", priority=1
