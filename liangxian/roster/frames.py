@@ -229,6 +229,9 @@ def roster_diff(new: pl.DataFrame, current: pl.DataFrame) -> tuple[pl.DataFrame,
     Return (added: rows of ``new``; removed: ``id``, person_id, insurance; changed: ``id`` and the new values
     with ``fields``, the JSON of what changed).
     """
+    if current.is_empty():  # a first build: everything is added (no join needed to say so)
+        changed_schema: dict[str, Any] = {"id": current.schema["id"], **new.schema, "fields": pl.String}
+        return new, current.select("id", *KEY), pl.DataFrame(schema=changed_schema)
     added = new.join(current.select(KEY), on=KEY, how="anti")
     removed = current.join(new.select(KEY), on=KEY, how="anti").select("id", *KEY)
     old = current.select("id", *KEY, *[pl.col(f).alias(f"{f}_old") for f in DIFF_FIELDS])
