@@ -7,6 +7,7 @@ from typing import Any
 import orjson
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI
+from ninja.errors import HttpError
 from ninja.renderers import BaseRenderer
 
 from liangxian.core.scope import ScopeError
@@ -32,6 +33,19 @@ api = NinjaAPI(
     # The OpenAPI document and /api/docs stay open: they describe the endpoints and hold no personal data.
     auth=api_auth,
 )
+
+
+# The codes an HttpError carries, so that every error body is {"code", "detail"} like the domain errors the
+# endpoints document (a refused CSRF check on a session write included).
+_HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    """Answer an HttpError with a code beside its detail."""
+    detail = str(exc)
+    code = "csrf_failed" if "CSRF" in detail else _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
+    return api.create_response(request, {"code": code, "detail": detail}, status=exc.status_code)
 
 
 @api.exception_handler(ScopeError)

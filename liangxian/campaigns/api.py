@@ -125,17 +125,17 @@ def _edit(request: HttpRequest) -> Any:
     return user
 
 
-class ErrorOut(Schema):
+class CampaignErrorOut(Schema):
     code: str
     detail: str
     problems: list[str] = []
 
 
-EDITED = {200: dict[str, Any], 400: ErrorOut}
+EDITED = {200: dict[str, Any], 400: CampaignErrorOut}
 
 
 def _fail(exc: CampaignError) -> Status:
-    return Status(400, ErrorOut(code=exc.code, detail=exc.message, problems=exc.problems))
+    return Status(400, CampaignErrorOut(code=exc.code, detail=exc.message, problems=exc.problems))
 
 
 def _detail(request: HttpRequest, campaign: Campaign) -> dict[str, Any]:
@@ -148,7 +148,9 @@ def campaign_list(request: HttpRequest) -> Any:
     return list(selectors.campaign_list())
 
 
-@router.post("/", response={201: dict[str, Any], 400: ErrorOut}, summary="Create a campaign from the default figures")
+@router.post(
+    "/", response={201: dict[str, Any], 400: CampaignErrorOut}, summary="Create a campaign from the default figures"
+)
 def campaign_create(request: HttpRequest, body: CampaignIn) -> Any:
     user = _edit(request)
     try:

@@ -91,7 +91,7 @@ class ChangeOut(Schema):
     fields: dict[str, Any]
 
 
-class ErrorOut(Schema):
+class ExchangeErrorOut(Schema):
     code: str
     detail: str
     existing_id: int | None = None
@@ -179,7 +179,7 @@ def kind_template(request: HttpRequest, code: str) -> HttpResponse:
 
 @router.post(
     "/submissions",
-    response={201: SubmissionOut, 400: ErrorOut, 403: ErrorOut, 409: ErrorOut},
+    response={201: SubmissionOut, 400: ExchangeErrorOut, 403: ExchangeErrorOut, 409: ExchangeErrorOut},
     summary="Submit a list file",
 )
 def submit(
@@ -202,10 +202,10 @@ def submit(
             note=note,
         )
     except DuplicateSubmission as exc:
-        return Status(409, ErrorOut(code=exc.code, detail=exc.message, existing_id=exc.existing.pk))
+        return Status(409, ExchangeErrorOut(code=exc.code, detail=exc.message, existing_id=exc.existing.pk))
     except ExchangeError as exc:
         status = 403 if exc.code == "not_provider" else 400
-        return Status(status, ErrorOut(code=exc.code, detail=exc.message))
+        return Status(status, ExchangeErrorOut(code=exc.code, detail=exc.message))
     return Status(201, submission_out(submission))
 
 
@@ -277,7 +277,7 @@ def submission_changes_xlsx(request: HttpRequest, submission_id: int) -> HttpRes
 
 @router.post(
     "/submissions/{submission_id}/approvals",
-    response={201: ApprovalOut, 400: ErrorOut, 403: ErrorOut},
+    response={201: ApprovalOut, 400: ExchangeErrorOut, 403: ExchangeErrorOut},
     summary="Approve a stage of a list",
 )
 def approve(
@@ -298,7 +298,7 @@ def approve(
             note=note,
         )
     except ExchangeError as exc:
-        return Status(403 if exc.code == "not_allowed" else 400, ErrorOut(code=exc.code, detail=exc.message))
+        return Status(403 if exc.code == "not_allowed" else 400, ExchangeErrorOut(code=exc.code, detail=exc.message))
     found.refresh_from_db()
     return Status(
         201,

@@ -38,7 +38,7 @@ class ObligationOut(Schema):
     manual: bool
 
 
-class ErrorOut(Schema):
+class ObligationErrorOut(Schema):
     code: str
     detail: str
 
@@ -66,7 +66,7 @@ def obligation(request: HttpRequest, obligation_id: int) -> dict[str, object]:
 
 @router.post(
     "/{obligation_id}/fulfil",
-    response={200: ObligationOut, 400: ErrorOut, 403: ErrorOut},
+    response={200: ObligationOut, 400: ObligationErrorOut, 403: ObligationErrorOut},
     summary="Mark an obligation met by hand",
 )
 def fulfil(request: HttpRequest, obligation_id: int, note: Form[str]) -> Status:
@@ -76,5 +76,5 @@ def fulfil(request: HttpRequest, obligation_id: int, note: Form[str]) -> Status:
         done = services.obligation_fulfil_manual(actor=request.auth, obligation=found, note=note)  # type: ignore[attr-defined]
     except services.ObligationError as exc:
         status = 403 if exc.code == "obligation_not_your_unit" else 400
-        return Status(status, ErrorOut(code=exc.code, detail=exc.message))
+        return Status(status, ObligationErrorOut(code=exc.code, detail=exc.message))
     return Status(200, selectors.obligation_data(done))

@@ -30,7 +30,7 @@ class UnitOut(Schema):
     parent: str | None
 
 
-class PersonOut(Schema):
+class StaffMemberOut(Schema):
     username: str
     full_name: str
     phone: str
@@ -45,9 +45,9 @@ class HandlerOut(Schema):
 
 class UnitDetailOut(UnitOut):
     children: list[UnitOut]
-    data_contact: PersonOut | None = None
-    leader_in_charge: PersonOut | None = None
-    specialist: PersonOut | None = None
+    data_contact: StaffMemberOut | None = None
+    leader_in_charge: StaffMemberOut | None = None
+    specialist: StaffMemberOut | None = None
     handlers: list[HandlerOut] = []
 
 
@@ -76,7 +76,7 @@ class AuthorisationOut(Schema):
     withdraw_reason: str
 
 
-class ErrorOut(Schema):
+class OrgErrorOut(Schema):
     code: str
     detail: str
 
@@ -162,7 +162,7 @@ def collector_authorisation(
 
 
 @router.post(
-    "/collectors/authorisations", response={201: AuthorisationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}
+    "/collectors/authorisations", response={201: AuthorisationOut, 400: OrgErrorOut, 403: OrgErrorOut, 404: OrgErrorOut}
 )
 def collector_authorise(request: HttpRequest, payload: AuthoriseIn) -> Status[dict[str, object]]:
     """Authorise a village collection assistant (Art 30: tax only)."""
@@ -186,7 +186,7 @@ def collector_authorise(request: HttpRequest, payload: AuthoriseIn) -> Status[di
 
 @router.post(
     "/collectors/authorisations/{authorisation_id}/withdraw",
-    response={200: AuthorisationOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut},
+    response={200: AuthorisationOut, 400: OrgErrorOut, 403: OrgErrorOut, 404: OrgErrorOut},
 )
 def collector_withdraw(request: HttpRequest, authorisation_id: int, payload: WithdrawIn) -> Status[dict[str, object]]:
     """Withdraw a collector's authorisation (Art 30: tax only)."""

@@ -51,7 +51,7 @@ class PersonPageOut(Schema):
     page_size: int
 
 
-class ErrorOut(Schema):
+class ResidentErrorOut(Schema):
     detail: str
 
 
@@ -131,7 +131,9 @@ def _refused(exc: services.RegisterError) -> Status:
 
 
 @router.get(
-    "/{person_id}/facts", response={200: PersonFactsOut, 404: ErrorOut}, summary="A resident's facts and sources"
+    "/{person_id}/facts",
+    response={200: PersonFactsOut, 404: ResidentErrorOut},
+    summary="A resident's facts and sources",
 )
 def resident_facts(request: HttpRequest, person_id: int) -> PersonFactsOut:
     """Return each fact of a resident with the submission or correction it came from, and the lists he is on."""
@@ -195,7 +197,7 @@ def corrections(request: HttpRequest, status: str = "") -> list[CorrectionOut]:
 
 @router.post(
     "/{person_id}/corrections",
-    response={201: CorrectionOut, 400: CodedErrorOut, 404: ErrorOut},
+    response={201: CorrectionOut, 400: CodedErrorOut, 404: ResidentErrorOut},
     summary="Ask for a correction of a resident's record",
 )
 def correction_create(request: HttpRequest, person_id: int, body: CorrectionIn) -> Status | CorrectionOut:
@@ -212,7 +214,7 @@ def correction_create(request: HttpRequest, person_id: int, body: CorrectionIn) 
 
 @router.post(
     "/corrections/{request_id}/decide",
-    response={200: CorrectionOut, 400: CodedErrorOut, 404: ErrorOut},
+    response={200: CorrectionOut, 400: CodedErrorOut, 404: ResidentErrorOut},
     summary="Approve or reject a correction",
 )
 def correction_decide(request: HttpRequest, request_id: int, body: DecisionIn) -> Status | CorrectionOut:
@@ -306,7 +308,7 @@ def _unit(code: str) -> Unit:
 
 @router.post(
     "/verifications",
-    response={201: VerificationOut, 400: CodedErrorOut, 404: ErrorOut},
+    response={201: VerificationOut, 400: CodedErrorOut, 404: ResidentErrorOut},
     summary="Ask another unit to verify persons",
 )
 def verification_create(request: HttpRequest, body: VerificationIn) -> Status | VerificationOut:
@@ -337,7 +339,7 @@ def _verification(request: HttpRequest, request_id: int) -> VerificationRequest:
 
 @router.post(
     "/verifications/{request_id}/answer",
-    response={200: VerificationOut, 400: CodedErrorOut, 404: ErrorOut},
+    response={200: VerificationOut, 400: CodedErrorOut, 404: ResidentErrorOut},
     summary="Answer a verification request",
 )
 def verification_answer(request: HttpRequest, request_id: int, body: AnswerIn) -> Status | VerificationOut:
@@ -355,7 +357,7 @@ def verification_answer(request: HttpRequest, request_id: int, body: AnswerIn) -
 
 @router.post(
     "/verifications/{request_id}/escalate",
-    response={201: VerificationOut, 400: CodedErrorOut, 404: ErrorOut},
+    response={201: VerificationOut, 400: CodedErrorOut, 404: ResidentErrorOut},
     summary="Escalate a verification request one level up",
 )
 def verification_escalate(request: HttpRequest, request_id: int, body: EscalateIn) -> Status | VerificationOut:
@@ -405,7 +407,7 @@ def usage(request: HttpRequest, days: int = 30) -> UsagePageOut:
 
 
 # Last: a fixed path above (corrections, verifications, usage) must not be taken for a resident's id.
-@router.get("/{person_id}", response={200: PersonDetailOut, 404: ErrorOut}, summary="One resident")
+@router.get("/{person_id}", response={200: PersonDetailOut, 404: ResidentErrorOut}, summary="One resident")
 def resident(request: HttpRequest, person_id: int) -> PersonDetailOut:
     """Return one resident within the caller's scope; any other is 404, and the attempt is logged."""
     try:

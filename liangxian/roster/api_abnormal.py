@@ -28,7 +28,7 @@ from .transmission import (
 router = Router()
 
 
-class ErrorOut(Schema):
+class AbnormalErrorOut(Schema):
     code: str
     detail: str
 
@@ -48,7 +48,7 @@ class TransmissionOut(Schema):
     abnormal: int
 
 
-class DeadlineOut(Schema):
+class AbnormalDeadlineOut(Schema):
     rule: str
     unit: str
     due: date | None
@@ -83,12 +83,12 @@ class ItemOut(Schema):
     confirmed_at: datetime | None
     replied_at: datetime | None
     resolution: str
-    deadline: DeadlineOut | None = None
+    deadline: AbnormalDeadlineOut | None = None
 
 
 class ItemDetailOut(ItemOut):
     steps: list[StepOut]
-    deadlines: list[DeadlineOut]
+    deadlines: list[AbnormalDeadlineOut]
 
 
 class ItemFilter(Schema):
@@ -140,10 +140,10 @@ def _transmission_out(t: RosterTransmission) -> TransmissionOut:
     )
 
 
-def _deadline_out(o: Obligation | None) -> DeadlineOut | None:
+def _deadline_out(o: Obligation | None) -> AbnormalDeadlineOut | None:
     if o is None:
         return None
-    return DeadlineOut(
+    return AbnormalDeadlineOut(
         rule=o.rule_id,
         unit=o.unit.name,
         due=o.due_date,
@@ -190,17 +190,19 @@ def transmissions(request: HttpRequest) -> list[TransmissionOut]:
 
 
 @router.post(
-    "/transmissions", response={201: TransmissionOut, 400: ErrorOut, 403: ErrorOut}, summary="Approve a roster"
+    "/transmissions",
+    response={201: TransmissionOut, 400: AbnormalErrorOut, 403: AbnormalErrorOut},
+    summary="Approve a roster",
 )
 def approve(request: HttpRequest, body: ApproveIn) -> Status:
     """Approve the latest finished build's roster of one insurance (Art 7)."""
     campaign = Campaign.objects.filter(coverage_year=body.campaign).first()
     if campaign is None:
-        return Status(400, ErrorOut(code="no_campaign", detail="No such campaign."))
+        return Status(400, AbnormalErrorOut(code="no_campaign", detail="No such campaign."))
     try:
         sent = roster_transmission_approve(actor=request.auth, campaign=campaign, insurance=body.insurance)  # type: ignore[attr-defined]
     except RosterLoopError as exc:
-        return Status(403 if exc.code == "not_sender" else 400, ErrorOut(code=exc.code, detail=exc.message))
+        return Status(403 if exc.code == "not_sender" else 400, AbnormalErrorOut(code=exc.code, detail=exc.message))
     return Status(201, _transmission_out(sent))
 
 
@@ -213,7 +215,7 @@ def _transmission(actor: Actor, pk: int) -> RosterTransmission:
 
 @router.post(
     "/transmissions/{transmission_id}/send",
-    response={200: TransmissionOut, 400: ErrorOut, 403: ErrorOut},
+    response={200: TransmissionOut, 400: AbnormalErrorOut, 403: AbnormalErrorOut},
     summary="Send an approved roster to tax",
 )
 def send(request: HttpRequest, transmission_id: int) -> Status:
@@ -222,13 +224,13 @@ def send(request: HttpRequest, transmission_id: int) -> Status:
     try:
         sent = roster_transmission_send(actor=request.auth, transmission=found)  # type: ignore[attr-defined]
     except RosterLoopError as exc:
-        return Status(403 if exc.code == "not_sender" else 400, ErrorOut(code=exc.code, detail=exc.message))
+        return Status(403 if exc.code == "not_sender" else 400, AbnormalErrorOut(code=exc.code, detail=exc.message))
     return Status(200, _transmission_out(sent))
 
 
 @router.post(
     "/transmissions/{transmission_id}/receive",
-    response={200: TransmissionOut, 400: ErrorOut, 403: ErrorOut},
+    response={200: TransmissionOut, 400: AbnormalErrorOut, 403: AbnormalErrorOut},
     summary="Receive and check a roster (tax)",
 )
 def receive(request: HttpRequest, transmission_id: int) -> Status:
@@ -237,7 +239,7 @@ def receive(request: HttpRequest, transmission_id: int) -> Status:
     try:
         sent = roster_transmission_receive(actor=request.auth, transmission=found)  # type: ignore[attr-defined]
     except RosterLoopError as exc:
-        return Status(403 if exc.code == "not_tax" else 400, ErrorOut(code=exc.code, detail=exc.message))
+        return Status(403 if exc.code == "not_tax" else 400, AbnormalErrorOut(code=exc.code, detail=exc.message))
     return Status(200, _transmission_out(sent))
 
 
@@ -269,7 +271,9 @@ def items(request: HttpRequest, filters: Query[ItemFilter]) -> list[ItemOut]:
     return [_item_out(actor, i, deadline=deadlines.get(i.pk)) for i in page]
 
 
-@router.post("/act", response={200: ActOut, 400: ErrorOut, 403: ErrorOut}, summary="Take a step of the loop")
+@router.post(
+    "/act", response={200: ActOut, 400: AbnormalErrorOut, 403: AbnormalErrorOut}, summary="Take a step of the loop"
+)
 def act(request: HttpRequest, body: ActIn) -> Status:
     """Take one step of the loop on the given items, or on every item of a roster at that step."""
     actor = _actor(request)
@@ -287,17 +291,17 @@ def act(request: HttpRequest, body: ActIn) -> Status:
         elif body.action == "forward":
             target = Unit.objects.filter(code=body.to).first()
             if target is None:
-                return Status(400, ErrorOut(code="bad_target", detail="Unknown unit to forward to."))
+                return Status(400, AbnormalErrorOut(code="bad_target", detail="Unknown unit to forward to."))
             result = loop.abnormal_forward(**kwargs, to=target, note=body.note)
         elif body.action == "confirm":
             result = loop.abnormal_confirm(**kwargs, note=body.note)
         elif body.action == "reply":
             result = loop.abnormal_reply(**kwargs, note=body.note)
         else:
-            return Status(400, ErrorOut(code="bad_action", detail="Unknown step."))
+            return Status(400, AbnormalErrorOut(code="bad_action", detail="Unknown step."))
     except RosterLoopError as exc:
         status = 403 if exc.code in ("not_tax", "not_department", "not_yours") else 400
-        return Status(status, ErrorOut(code=exc.code, detail=exc.message))
+        return Status(status, AbnormalErrorOut(code=exc.code, detail=exc.message))
     return Status(200, ActOut(action=body.action, count=result.count, items=result.item_ids))
 
 
@@ -336,7 +340,7 @@ def item(request: HttpRequest, item_id: int) -> ItemDetailOut:
         for s in AbnormalStep.objects.filter(item=found).select_related("unit", "actor").order_by("at", "pk")
     ]
     deadlines = [
-        DeadlineOut(
+        AbnormalDeadlineOut(
             rule=d.rule,
             unit=d.unit,
             due=d.due,

@@ -39,7 +39,7 @@ class BuildOut(Schema):
     error: str
 
 
-class ChangeOut(Schema):
+class RosterChangeOut(Schema):
     person_id: int
     name: str
     id_number: str
@@ -51,7 +51,7 @@ class ChangeOut(Schema):
 
 class BuildDetailOut(BuildOut):
     changes_in_scope: int
-    change_list: list[ChangeOut]
+    change_list: list[RosterChangeOut]
 
 
 class EntryOut(Schema):
@@ -93,7 +93,7 @@ class EntryFilter(Schema):
     page_size: int = Field(100, ge=1, le=selectors.MAX_PAGE_SIZE)
 
 
-class ErrorOut(Schema):
+class BuildErrorOut(Schema):
     code: str
     detail: str
     build_id: int | None = None
@@ -130,18 +130,22 @@ def _campaign(year: int | None) -> Any:
 
 
 @router.post(
-    "/builds", response={201: BuildOut, 400: ErrorOut, 403: ErrorOut, 404: ErrorOut}, summary="Build the roster"
+    "/builds",
+    response={201: BuildOut, 400: BuildErrorOut, 403: BuildErrorOut, 404: BuildErrorOut},
+    summary="Build the roster",
 )
 def build_create(request: HttpRequest, payload: BuildIn) -> Status:
     """Build (or rebuild) a campaign's roster; only what changed since the last build is written."""
     campaign = selectors.campaign_for(payload.campaign)
     if campaign is None:
-        return Status(404, ErrorOut(code="no_campaign", detail=f"no campaign for {payload.campaign}"))
+        return Status(404, BuildErrorOut(code="no_campaign", detail=f"no campaign for {payload.campaign}"))
     try:
         done = roster_build(actor=request.auth, campaign=campaign)  # type: ignore[attr-defined]
     except RosterBuildError as exc:
         status = 403 if exc.code == "not_allowed" else 400
-        return Status(status, ErrorOut(code=exc.code, detail=exc.message, build_id=exc.build.pk if exc.build else None))
+        return Status(
+            status, BuildErrorOut(code=exc.code, detail=exc.message, build_id=exc.build.pk if exc.build else None)
+        )
     return Status(201, build_out(done))
 
 
@@ -166,7 +170,7 @@ def build_detail(request: HttpRequest, build_id: int, kind: str = "") -> BuildDe
         **build_out(found).model_dump(),
         changes_in_scope=total,
         change_list=[
-            ChangeOut(
+            RosterChangeOut(
                 person_id=r.person_id,
                 name=r.name,
                 id_number=r.id_number,
