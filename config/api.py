@@ -51,7 +51,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
 @api.exception_handler(ScopeError)
 def out_of_scope(request: HttpRequest, exc: ScopeError) -> HttpResponse:
     """Answer a record outside the caller's scope as one that does not exist."""
-    return api.create_response(request, {"detail": "Not Found"}, status=404)
+    return api.create_response(request, {"code": "not_found", "detail": "Not Found"}, status=404)
 
 
 # Routers are mounted here, in one place, so the OpenAPI document lists every endpoint.

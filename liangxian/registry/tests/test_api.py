@@ -31,7 +31,7 @@ def test_a_collector_asking_the_api_for_a_resident_of_another_village_gets_404_a
     response = client.get(f"/api/residents/{county['other'].pk}")
 
     assert response.status_code == 404
-    assert response.json() == {"detail": "Not Found"}
+    assert response.json() == {"code": "not_found", "detail": "Not Found"}
     log = AccessLog.objects.get()
     assert (log.action, log.channel, log.object_ids) == ("denied", "api", [str(county["other"].pk)])
 
