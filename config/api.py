@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import HttpError
 from ninja.renderers import BaseRenderer
@@ -46,6 +46,12 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     detail = str(exc)
     code = "csrf_failed" if "CSRF" in detail else _HTTP_CODES.get(exc.status_code, f"http_{exc.status_code}")
     return api.create_response(request, {"code": code, "detail": detail}, status=exc.status_code)
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    """Answer a missing record (get_object_or_404) with the same coded 404 as the endpoints document."""
+    return api.create_response(request, {"code": "not_found", "detail": "Not Found"}, status=404)
 
 
 @api.exception_handler(ScopeError)
