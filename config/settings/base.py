@@ -34,6 +34,7 @@ INSTALLED_APPS = [
     "liangxian.obligations",
     "liangxian.registry",
     "liangxian.roster",
+    "liangxian.collection",
     "liangxian.web",
     "liangxian.demo",
 ]

@@ -77,8 +77,8 @@ class DueListError(Exception):
 
 
 def paid_q() -> Q:
-    """Match the roster entries already paid. Issue 5 (collection) puts the payment condition here."""
-    return Q(pk__in=[])
+    """Match the roster entries already paid: the collection app keeps each entry's settlement."""
+    return Q(settlement__paid=True)
 
 
 def still_to_pay_q() -> Q:

@@ -311,13 +311,10 @@ def school_reminder_prefix(actor: Actor) -> str | None:
 
 
 def _unpaid(entries: QuerySet[RosterEntry]) -> QuerySet[RosterEntry]:
-    """Keep the entries whose contribution is not yet paid.
+    """Keep the entries whose contribution is not yet paid (the due-lists' one paid condition)."""
+    from .duelists import paid_q
 
-    Payments come with issue 5 (collection); until then no entry is paid and this returns them all. Issue 5
-    adds its condition here (e.g. excluding entries with a payment of the coverage year), and every reader of
-    the reminder list follows.
-    """
-    return entries
+    return entries.exclude(paid_q())
 
 
 def students_unenrolled(*, actor: Actor, campaign: Campaign) -> QuerySet[RosterEntry]:
