@@ -62,10 +62,14 @@ def out_of_scope(request: HttpRequest, exc: ScopeError) -> HttpResponse:
 
 # Routers are mounted here, in one place, so the OpenAPI document lists every endpoint.
 from liangxian.campaigns.api import router as campaign_router  # noqa: E402
+from liangxian.cash.api import router as cash_router  # noqa: E402
+from liangxian.collection.api import router as collection_router  # noqa: E402
 from liangxian.core.api import router as core_router  # noqa: E402
 from liangxian.exchange.api import router as exchange_router  # noqa: E402
 from liangxian.obligations.api import router as obligations_router  # noqa: E402
 from liangxian.org.api import router as org_router  # noqa: E402
+from liangxian.portal.api import router as portal_router  # noqa: E402
+from liangxian.refunds.api import router as refunds_router  # noqa: E402
 from liangxian.registry.api import router as registry_router  # noqa: E402
 from liangxian.roster.api import router as roster_router  # noqa: E402
 
@@ -76,3 +80,7 @@ api.add_router("/residents", registry_router)
 api.add_router("/campaigns", campaign_router)
 api.add_router("/obligations", obligations_router)
 api.add_router("/roster", roster_router)
+api.add_router("/collection", collection_router)
+api.add_router("/cash", cash_router)
+api.add_router("/refunds", refunds_router)
+api.add_router("/portal", portal_router)

@@ -14,5 +14,9 @@ urlpatterns = [
     path("campaigns/", include("liangxian.campaigns.urls")),
     path("obligations/", include("liangxian.obligations.urls")),
     path("roster/", include("liangxian.roster.urls")),
+    path("collection/", include("liangxian.collection.urls")),
+    path("cash/", include("liangxian.cash.urls")),
+    path("refunds/", include("liangxian.refunds.urls")),
+    path("", include("liangxian.portal.urls")),
     path("", include("liangxian.web.urls")),
 ]

@@ -35,6 +35,9 @@ INSTALLED_APPS = [
     "liangxian.registry",
     "liangxian.roster",
     "liangxian.collection",
+    "liangxian.cash",
+    "liangxian.refunds",
+    "liangxian.portal",
     "liangxian.web",
     "liangxian.demo",
 ]

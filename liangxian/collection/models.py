@@ -257,3 +257,46 @@ class ProofOfPayment(models.Model):
 
     def __str__(self) -> str:
         return self.number
+
+
+class ChannelKey(models.Model):
+    """A channel system's key for signing real-time notifications (HMAC-SHA256 over timestamp, nonce and body).
+
+    The secret must be kept to check signatures, so it is stored as issued; only system administrators see it,
+    once, when it is created.
+    """
+
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    key_id = models.CharField(_("key id"), max_length=32, unique=True)
+    secret = models.CharField(_("secret"), max_length=128)
+    created_at = models.DateTimeField(_("created at"))
+    revoked_at = models.DateTimeField(_("revoked at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("channel key")
+        verbose_name_plural = _("channel keys")
+
+    def __str__(self) -> str:
+        return f"{self.channel} {self.key_id}"
+
+
+class Notification(models.Model):
+    """One accepted real-time notification; a nonce seen twice is a replay and is refused."""
+
+    key = models.ForeignKey(ChannelKey, verbose_name=_("key"), on_delete=models.PROTECT, related_name="+")
+    nonce = models.CharField(_("nonce"), max_length=64)
+    txn_no = models.CharField(_("channel transaction number"), max_length=64)
+    received_at = models.DateTimeField(_("received at"))
+    body_sha256 = models.CharField(_("body SHA-256"), max_length=64)
+    payment = models.ForeignKey(
+        Payment, verbose_name=_("payment"), on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    repeat = models.BooleanField(_("repeat of an earlier notification"), default=False)
+
+    class Meta:
+        verbose_name = _("real-time notification")
+        verbose_name_plural = _("real-time notifications")
+        constraints = [models.UniqueConstraint(fields=["key", "nonce"], name="notification_nonce_once")]
+
+    def __str__(self) -> str:
+        return f"{self.key_id} {self.txn_no}"

@@ -64,6 +64,22 @@ def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
         candidates.append((reverse_or_empty("roster:progress"), _("Progress")))
     if actor.unit_kind == "township" or user.is_superuser:
         candidates.append((reverse_or_empty("roster:survey"), _("Village survey")))
+    # Collection (issue 5): channel files and the payment queue for tax (finance brings its 代缴 batch), cash for
+    # the village collector, refunds for the bureaus and tax, payment problems between townships and tax.
+    if department in ("tax", "finance") or user.is_superuser:
+        candidates.append((reverse_or_empty("collection:imports"), _("Channel files")))
+    if department == "tax" or user.is_superuser:
+        candidates.append((reverse_or_empty("collection:queue"), _("Payment queue")))
+    if actor.unit_kind in ("township", "village") or department in ("tax", "finance") or user.is_superuser:
+        candidates.append((reverse_or_empty("collection:dashboard"), _("Collection dashboard")))
+    if actor.unit_kind == "village" or user.is_superuser:
+        candidates.append((reverse_or_empty("cash:home"), _("Cash")))
+    if actor.unit_kind == "township" or department == "tax" or user.is_superuser:
+        candidates.append((reverse_or_empty("cash:township"), _("Cash ledgers")))
+    if department in ("tax", "medical", "social") or user.is_superuser:
+        candidates.append((reverse_or_empty("refunds:list"), _("Refunds")))
+    if actor.unit_kind == "township" or department == "tax" or user.is_superuser:
+        candidates.append((reverse_or_empty("refunds:problems"), _("Payment problems")))
     if department == "education" or user.is_superuser:
         candidates.append((reverse_or_empty("roster:school_reminders"), _("Students to remind")))
     if actor.unit_kind == "department" or user.is_superuser:
