@@ -14,6 +14,8 @@ PERSONS ?= 20000
 SEED ?= 2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
+# pytest workers: the machine's cores, at most 4 (xdist gives each its own test database).
+TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 RUNTIME_DEBS := fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 gettext nodejs npm make python3-venv
@@ -80,11 +82,11 @@ lint: venv-dev
 	DJANGO_SETTINGS_MODULE=config.settings.test $(LX) makemigrations --check --dry-run
 
 test: system-test venv-dev assets messages lint
-	@echo "== pytest on SQLite =="
-	env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider
+	@echo "== pytest on SQLite: everything, on $(TEST_JOBS) workers =="
+	env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider -n $(TEST_JOBS)
 	@if [ -n "$${DATABASE_URL:-}" ]; then \
-		echo "== pytest on PostgreSQL ($${DATABASE_URL}) =="; \
-		$(BIN)/pytest -q -p no:cacheprovider; \
+		echo "== pytest on PostgreSQL ($${DATABASE_URL}): all but the browser and once-only suites run above =="; \
+		$(BIN)/pytest -q -p no:cacheprovider -n $(TEST_JOBS) -m "not browser and not once"; \
 	fi
 
 bench: venv

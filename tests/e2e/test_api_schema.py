@@ -19,7 +19,7 @@ from liangxian.org.models import User
 from liangxian.web.api_auth import api_token_issue
 from liangxian.web.tests.roles import EXPECTED_HOME, demo_logins
 
-pytestmark = [pytest.mark.slow, pytest.mark.django_db]
+pytestmark = [pytest.mark.slow, pytest.mark.once, pytest.mark.django_db]
 
 # Bounded so that `make test` stays within its budget; raise it for a deeper run.
 MAX_EXAMPLES = int(os.environ.get("LIANGXIAN_API_EXAMPLES", "25"))
