@@ -27,6 +27,7 @@ INSTALLED_APPS = [
     "axes",
     "csp",
     "simple_history",
+    "captcha",
     "liangxian.core",
     "liangxian.org",
     "liangxian.campaigns",
@@ -177,6 +178,8 @@ CONTENT_SECURITY_POLICY = {
 
 LIANGXIAN_COUNTY_CODE = os.environ.get("LIANGXIAN_COUNTY_CODE", "653123")
 LIANGXIAN_PRACTICE_SITE = os.environ.get("LIANGXIAN_PRACTICE_SITE", "") == "1"
+# The public site's address (SPEC 10); proofs printed on the intranet put its check URL in their QR code.
+LIANGXIAN_PUBLIC_URL = os.environ.get("LIANGXIAN_PUBLIC_URL", "")
 LIANGXIAN_SITE_NAME = _("Liangxian collection management system")
 
 LOGGING = {
