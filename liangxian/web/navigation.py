@@ -76,7 +76,7 @@ def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
         candidates.append((reverse_or_empty("cash:home"), _("Cash")))
     if actor.unit_kind == "township" or department == "tax" or user.is_superuser:
         candidates.append((reverse_or_empty("cash:township"), _("Cash ledgers")))
-    if department in ("tax", "medical", "social") or user.is_superuser:
+    if actor.unit_kind == "township" or department in ("tax", "medical", "social") or user.is_superuser:
         candidates.append((reverse_or_empty("refunds:list"), _("Refunds")))
     if actor.unit_kind == "township" or department == "tax" or user.is_superuser:
         candidates.append((reverse_or_empty("refunds:problems"), _("Payment problems")))
