@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, timedelta
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Count, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liangxian.core.models import AccessLog, AuditEvent, Division
 from liangxian.core.scope import Actor
@@ -175,3 +176,42 @@ def audit_events_recent(*, user: User, limit: int = 200) -> QuerySet[AuditEvent]
     if not can_read_logs(user):
         return AuditEvent.objects.none()
     return AuditEvent.objects.select_related("actor").order_by("-seq")[:limit]
+
+
+def collection_attention(user: User) -> list[dict[str, Any]]:
+    """List what in collection waits on this user's unit, with its count and page (Art 26, 29, 32-33).
+
+    Tax: payments in the queue, collector-days raised, problems to answer, refund rosters to receive. A township:
+    its raised collector-days and the answers to its problems to close. Medical insurance and social security:
+    the refunds awaiting their approval or to carry out. Only items with a count above zero are listed.
+    """
+    from liangxian.cash.selectors import raised_days_count
+    from liangxian.collection.models import IssueStatus, PaymentIssue
+    from liangxian.refunds.models import ProblemStatus, RefundStatus
+    from liangxian.refunds.selectors import problems_visible, refunds_visible, rosters_visible
+
+    from .navigation import reverse_or_empty  # navigation reads this module's can_read_logs
+
+    actor = Actor.of(user)
+    department = actor.department if actor.unit_kind == "department" else ""
+    items: list[tuple[Any, int, str]] = []
+    if department == "tax":
+        queued = PaymentIssue.objects.filter(status=IssueStatus.OPEN).count()
+        items.append((_("Payments in the queue"), queued, reverse_or_empty("collection:queue")))
+    if department == "tax" or actor.unit_kind == "township":
+        raised = raised_days_count(user)
+        items.append((_("Collector days with a difference raised"), raised, reverse_or_empty("cash:township")))
+    if department == "tax":
+        open_problems = problems_visible(user).filter(status=ProblemStatus.OPEN).count()
+        items.append((_("Payment problems to answer"), open_problems, reverse_or_empty("refunds:problems")))
+        to_receive = rosters_visible(user).filter(received_at__isnull=True).count()
+        items.append((_("Refund rosters to receive"), to_receive, reverse_or_empty("refunds:rosters")))
+    if actor.unit_kind == "township":
+        answered = problems_visible(user).filter(status=ProblemStatus.ANSWERED).count()
+        items.append((_("Answers to your payment problems"), answered, reverse_or_empty("refunds:problems")))
+    if department in ("medical", "social"):
+        waiting = refunds_visible(user).filter(status=RefundStatus.REQUESTED).count()
+        items.append((_("Refunds awaiting your approval"), waiting, reverse_or_empty("refunds:list")))
+        approved = refunds_visible(user).filter(status=RefundStatus.APPROVED).count()
+        items.append((_("Approved refunds to carry out"), approved, reverse_or_empty("refunds:list")))
+    return [{"label": label, "count": count, "url": url} for label, count, url in items if count]

@@ -88,6 +88,7 @@ def home(request: HttpRequest) -> HttpResponse:
     if unit is not None and unit.kind == UnitKind.DEPARTMENT:
         context["show_data_contact"] = True
         context["data_contact"] = selectors.data_contact(unit=unit)
+    context["attention"] = selectors.collection_attention(user)
     if key == "tax":
         context["overview"] = selectors.county_overview(actor=actor)
     elif key == "township" and unit is not None:

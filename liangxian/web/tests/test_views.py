@@ -217,3 +217,17 @@ def test_nav_marks_only_the_deepest_section_of_the_page_as_current(logins: list[
     # then only the progress section is marked, not the due-list it sits under
     assert current == ["/roster/due/progress/"]
     assert [link["path"] for link in nav_sections(user, "/") if link["current"]] == ["/"]
+
+
+@pytest.mark.django_db
+def test_home_lists_what_waits_in_collection_for_the_bureau_and_nothing_when_nothing_waits(client: Client) -> None:
+    from liangxian.refunds.services import refund_request
+    from liangxian.refunds.tests.fixtures import refund_county
+
+    county = refund_county()
+    client.force_login(county["medical"])
+    assert client.get("/").context["attention"] == []
+    refund_request(by=county["tax"], payment=county["li_again"], reason="duplicate")
+    items = client.get("/").context["attention"]
+    assert [item["count"] for item in items] == [1]
+    assert items[0]["url"] == "/refunds/"
