@@ -72,6 +72,7 @@ data:
 	$(LX) demo-data --persons $(PERSONS) --seed $(SEED)
 	$(LX) demo-users --write var/demo/logins.txt
 	$(LX) demo-campaign
+	$(LX) demo-collection
 	$(LX) obligations generate --campaign 2027
 
 lint: venv-dev

@@ -12,6 +12,8 @@ VAR_DIR = Path(os.environ.get("LIANGXIAN_VAR", BASE_DIR / "var"))
 VAR_DIR.mkdir(parents=True, exist_ok=True)
 
 SECRET_KEY = os.environ.get("LIANGXIAN_SECRET_KEY", "insecure-development-key-change-me")
+# Salt for hashing paying accounts (WeChat openid, card numbers) from channels; keep it stable once set.
+LIANGXIAN_ACCOUNT_SALT = os.environ.get("LIANGXIAN_ACCOUNT_SALT", "")
 DEBUG = False
 ALLOWED_HOSTS = [h for h in os.environ.get("LIANGXIAN_ALLOWED_HOSTS", "127.0.0.1,localhost").split(",") if h]
 

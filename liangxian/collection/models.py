@@ -118,7 +118,8 @@ class Payment(models.Model):
             models.UniqueConstraint(fields=["channel", "txn_no"], name="payment_channel_txn_unique"),
             models.CheckConstraint(
                 condition=(models.Q(kind="payment", amount_fen__gte=0, original__isnull=True))
-                | (models.Q(kind__in=["reversal", "refund"], amount_fen__lte=0, original__isnull=False)),
+                # A refund whose original is not on record is kept (and queued ``refund_unlinked``), never dropped.
+                | (models.Q(kind__in=["reversal", "refund"], amount_fen__lte=0)),
                 name="payment_sign_and_link",
             ),
         ]

@@ -71,9 +71,11 @@ def _persons(ids: Sequence[str], big: bool) -> pl.DataFrame:
     schema = {"id_number": pl.String, "person_id": pl.Int64}
     if big:
         return read_frame("SELECT id_number, id FROM registry_person", [], schema=schema).unique("id_number")
-    from liangxian.registry.models import Person
+    from liangxian.registry.models import DocumentType, Person
 
-    rows = list(Person.objects.filter(id_number__in=list(ids)).values_list("id_number", "pk"))
+    # id_type first lets the (id_type, id_number) unique index serve the lookup; PostgreSQL scans the table otherwise.
+    wanted = Person.objects.filter(id_type__in=DocumentType.values, id_number__in=list(ids))
+    rows = list(wanted.values_list("id_number", "pk"))
     return pl.DataFrame(rows, schema=schema, orient="row").unique("id_number")
 
 
@@ -351,7 +353,9 @@ def payment_record(data: PaymentIn) -> Recorded:
                 settlement_refresh([payment.entry_id])
     except IntegrityError:
         # A concurrent request recorded the same channel transaction first: answer with its record.
-        first = Payment.objects.get(channel=data.channel, txn_no=data.txn_no)
+        first = Payment.objects.filter(channel=data.channel, txn_no=data.txn_no).first()
+        if first is None:  # not a race: another constraint refused the row
+            raise
         return Recorded(first, False, _open_reason(first))
     return Recorded(payment, True, row["reason"])
 

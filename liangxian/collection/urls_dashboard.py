@@ -1,3 +1,9 @@
-from django.urls import path  # noqa: F401
+"""The collection progress dashboard (Art 4, 27)."""
 
-urlpatterns: list = []
+from django.urls import path
+
+from . import views_dashboard
+
+urlpatterns = [
+    path("dashboard/", views_dashboard.dashboard, name="dashboard"),
+]
