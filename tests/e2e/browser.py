@@ -1,9 +1,11 @@
-"""Debian's Chromium driven by Playwright: launch options, and pages that collect their own problems."""
+"""Debian's Chromium driven by Playwright: launch options, pages that collect their own problems, signing in."""
 
 from __future__ import annotations
 
 import os
 import shutil
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -61,3 +63,41 @@ def open_page(browser: Any, **context_options: Any) -> tuple[Any, Any, PageProbl
     page.on("console", lambda msg: problems.console.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
     page.on("pageerror", lambda exc: problems.exceptions.append(str(exc)))
     return context, page, problems
+
+
+@contextmanager
+def chromium() -> Iterator[Any]:
+    """Launch headless Debian Chromium (Playwright's own browser download fails here); skip when it is missing."""
+    executable = chromium_or_skip()
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+@contextmanager
+def chromium_page(**context_options: Any) -> Iterator[tuple[Any, PageProblems]]:
+    """A fresh Chromium with one page (``open_page``'s context options) and its problems; closed afterwards."""
+    with chromium() as browser:
+        context, page, problems = open_page(browser, **context_options)
+        try:
+            yield page, problems
+        finally:
+            context.close()
+
+
+def sign_in(page: Any, base: str, username: str, password: str | None = None) -> None:
+    """Sign in through the login form; the password defaults to the test factories' ``PASSWORD``."""
+    if password is None:
+        from liangxian.registry.tests.factories import PASSWORD
+
+        password = PASSWORD
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click(".login-page button[type=submit]")
+    page.wait_for_load_state()

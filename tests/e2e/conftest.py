@@ -7,19 +7,14 @@ from typing import Any
 
 import pytest
 
-from .browser import CHROMIUM_ARGS, PageProblems, chromium_or_skip, open_page
+from .browser import PageProblems, chromium, open_page
 
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     """Launch headless Chromium once for the session (Playwright's own browser download fails here)."""
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
+    with chromium() as launched:
+        yield launched
 
 
 @pytest.fixture

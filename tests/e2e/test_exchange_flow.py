@@ -19,7 +19,7 @@ from liangxian.org import services as org_services
 from liangxian.org.models import Department, Role, Unit, UnitKind, User
 from liangxian.web.tests.roles import demo_logins
 
-from .browser import PageProblems
+from .browser import PageProblems, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -112,14 +112,6 @@ def county(live_server: Any, monkeypatch: pytest.MonkeyPatch, settings: Any, tmp
     return {"url": live_server.url, "tmp": tmp_path}
 
 
-def _sign_in(page: Any, base_url: str, username: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", DEMO_PASSWORD)
-    page.click(".login-page button[type=submit]")
-    page.wait_for_load_state()
-
-
 def _sign_out(page: Any) -> None:
     page.click(".account button[type=submit]")
     page.wait_for_load_state()
@@ -169,7 +161,7 @@ def test_civil_affairs_list_is_uploaded_checked_approved_and_compared(
     page.set_default_timeout(30_000)
 
     # given the civil-affairs clerk uploads a dirty special-hardship list
-    _sign_in(page, base, "civil")
+    sign_in(page, base, "civil", password=DEMO_PASSWORD)
     _upload(page, base, _list_file(county["tmp"], "特困人员名册-第1版", VERSION_1))
 
     # then he sees the counts, which add up to the rows of the file, and that the list awaits approval
@@ -203,7 +195,7 @@ def test_civil_affairs_list_is_uploaded_checked_approved_and_compared(
     _sign_out(page)
 
     # when the civil-affairs leader signs with the scanned, stamped page
-    _sign_in(page, base, "civil_leader")
+    sign_in(page, base, "civil_leader", password=DEMO_PASSWORD)
     page.goto(detail_url)
     sign = page.locator(".approval-stages li[data-stage=leader_sign]")
     scan = _scan_pdf(county["tmp"] / "签字盖章页.pdf")

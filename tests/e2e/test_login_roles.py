@@ -11,20 +11,12 @@ from django.utils import translation
 from liangxian.org.models import User
 from liangxian.web.tests.roles import EXPECTED_HOME, Login, demo_logins
 
-from .browser import PageProblems
+from .browser import PageProblems, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 HAN = re.compile(r"[\u4e00-\u9fff]")
 SYSTEM_NAME = "两险征缴管理系统"
-
-
-def _sign_in(page: Any, base_url: str, username: str, password: str) -> None:
-    page.goto(f"{base_url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", password)
-    page.click(".login-page button[type=submit]")
-    page.wait_for_load_state()
 
 
 def _role_label(username: str) -> str:
@@ -44,7 +36,7 @@ def test_each_role_signs_in_and_sees_its_home_page_in_chinese(
     page, problems = browser_page
     login = logins[username]
     # when he signs in through the form
-    _sign_in(page, live_server.url, login.username, login.password)
+    sign_in(page, live_server.url, login.username, login.password)
     # then he is on the home page, headed by his unit and his role in Chinese, with the to-do section
     assert page.url == f"{live_server.url}/"
     assert page.locator("html").get_attribute("lang") == "zh-hans"
@@ -64,7 +56,7 @@ def test_collector_opens_the_navigation_on_a_phone(
 ) -> None:
     page, problems = phone_page
     login = logins["collector"]
-    _sign_in(page, live_server.url, login.username, login.password)
+    sign_in(page, live_server.url, login.username, login.password)
     home_link = page.locator(".site-nav a", has_text="首页")
     toggle = page.locator(".nav-toggle")
     # given the phone layout, the navigation is folded behind the menu button and nothing overflows sideways
@@ -89,7 +81,7 @@ def test_wrong_password_is_refused_in_chinese(
 ) -> None:
     page, problems = browser_page
 
-    _sign_in(page, live_server.url, "tax", "not-the-password")
+    sign_in(page, live_server.url, "tax", "not-the-password")
 
     assert page.url.startswith(f"{live_server.url}/login/")
     error = page.locator(".errorlist").inner_text()
@@ -104,9 +96,9 @@ def test_five_failed_sign_ins_lock_the_account(
     login = logins["township"]
     # given five wrong passwords in a row
     for _ in range(5):
-        _sign_in(page, live_server.url, login.username, "wrong-password")
+        sign_in(page, live_server.url, login.username, "wrong-password")
     # when the right password follows
-    _sign_in(page, live_server.url, login.username, login.password)
+    sign_in(page, live_server.url, login.username, login.password)
     # then the account stays locked, and the page says so in Chinese
     assert page.locator("h1").inner_text() == "账号已锁定"
     page.goto(f"{live_server.url}/")

@@ -8,23 +8,15 @@ from typing import Any
 import pytest
 
 from liangxian.campaigns.models import Campaign, ContributionTier
-from liangxian.registry.tests import factories as f
-from tests.e2e.browser import CHROMIUM_ARGS, chromium_or_skip, open_page
+from tests.e2e.browser import chromium_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def page() -> Iterator[tuple[Any, Any]]:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
-        context, page, problems = open_page(browser, viewport={"width": 360, "height": 740}, is_mobile=True)
-        yield page, problems
-        context.close()
-        browser.close()
+    with chromium_page(viewport={"width": 360, "height": 740}, is_mobile=True) as page_and_problems:
+        yield page_and_problems
 
 
 def test_tax_edits_a_tier_and_sees_the_revision(
@@ -33,11 +25,7 @@ def test_tax_edits_a_tier_and_sees_the_revision(
     browser_page, problems = page
     base = live_server.url
     # given tax signed in on a phone
-    browser_page.goto(f"{base}/login/")
-    browser_page.fill("#id_username", "tax")
-    browser_page.fill("#id_password", f.PASSWORD)
-    browser_page.click(".login-page button[type=submit]")
-    browser_page.wait_for_load_state()
+    sign_in(browser_page, base, "tax")
     # when he opens the campaign, follows the pension amounts link and raises the 100 tier's subsidy to 45 yuan
     browser_page.goto(f"{base}/campaigns/2027/")
     browser_page.locator("#pension a.edit-tiers").click()

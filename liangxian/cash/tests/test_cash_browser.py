@@ -8,26 +8,17 @@ from typing import Any
 import pytest
 
 from liangxian.cash.models import CashReceipt
-from tests.e2e.browser import CHROMIUM_ARGS, PageProblems, chromium_or_skip, open_page
+from tests.e2e.browser import PageProblems, chromium_page, sign_in
 
-from .cash_fixtures import cash_county, f
+from .cash_fixtures import cash_county
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def phone() -> Iterator[tuple[Any, PageProblems]]:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
-        context, the_page, problems = open_page(
-            browser, viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True
-        )
-        yield the_page, problems
-        context.close()
-        browser.close()
+    with chromium_page(viewport={"width": 360, "height": 740}, is_mobile=True, has_touch=True) as page_and_problems:
+        yield page_and_problems
 
 
 def no_sideways_scroll(page: Any) -> bool:
@@ -38,11 +29,7 @@ def test_collector_records_cash_and_pay_in_on_a_phone(live_server: Any, phone: t
     page, problems = phone
     county = cash_county()
     base = live_server.url
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", county["collector"].username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click(".login-page button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, base, county["collector"].username)
 
     # given the collector on his cash page finds 吐尔逊 by name
     page.goto(f"{base}/cash/")

@@ -10,24 +10,17 @@ import pytest
 
 from liangxian.collection.services import PaymentIn, payment_record
 from liangxian.roster.tests.due_fixtures import due_county, f
-from tests.e2e.browser import CHROMIUM_ARGS, PageProblems, chromium_or_skip, open_page
+from tests.e2e.browser import PageProblems, chromium_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def phone() -> Iterator[tuple[Any, PageProblems]]:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
-        context, the_page, problems = open_page(
-            browser, viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
-        )
-        yield the_page, problems
-        context.close()
-        browser.close()
+    with chromium_page(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
+    ) as page_and_problems:
+        yield page_and_problems
 
 
 def test_township_reads_its_dashboard_on_a_phone_and_drills_down(live_server: Any, phone: tuple[Any, Any]) -> None:
@@ -51,11 +44,7 @@ def test_township_reads_its_dashboard_on_a_phone_and_drills_down(live_server: An
     base = live_server.url
 
     # given township A's clerk signed in on his phone
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "town_a")
-    page.fill("#id_password", f.PASSWORD)
-    page.click(".login-page button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, base, "town_a")
 
     # when he opens the collection dashboard
     page.goto(f"{base}/collection/dashboard/")

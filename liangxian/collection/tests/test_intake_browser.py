@@ -11,23 +11,16 @@ import pytest
 from liangxian.collection.channel_files import write_wechat_bill
 from liangxian.collection.models import Payment
 from liangxian.collection.tests.fixtures import paid_at
-from liangxian.roster.tests.due_fixtures import due_county, f
-from tests.e2e.browser import CHROMIUM_ARGS, PageProblems, chromium_or_skip, open_page
+from liangxian.roster.tests.due_fixtures import due_county
+from tests.e2e.browser import PageProblems, chromium_page, sign_in
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture
 def page() -> Iterator[tuple[Any, PageProblems]]:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
-        context, the_page, problems = open_page(browser, viewport={"width": 1280, "height": 800})
-        yield the_page, problems
-        context.close()
-        browser.close()
+    with chromium_page(viewport={"width": 1280, "height": 800}) as page_and_problems:
+        yield page_and_problems
 
 
 def test_tax_imports_a_bill_and_resolves_a_queued_payment(
@@ -48,11 +41,7 @@ def test_tax_imports_a_bill_and_resolves_a_queued_payment(
     )  # fmt: skip
 
     # given tax on the channel-files page uploads the day's WeChat bill
-    browser_page.goto(f"{base}/login/")
-    browser_page.fill("#id_username", county["tax"].username)
-    browser_page.fill("#id_password", f.PASSWORD)
-    browser_page.click(".login-page button[type=submit]")
-    browser_page.wait_for_load_state()
+    sign_in(browser_page, base, county["tax"].username)
     browser_page.goto(f"{base}/collection/imports/")
     browser_page.select_option("#i-channel", "wechat")
     browser_page.set_input_files("#i-file", str(bill))

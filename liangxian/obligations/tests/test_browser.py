@@ -11,7 +11,7 @@ from liangxian.campaigns.models import Campaign
 from liangxian.obligations import services
 from liangxian.obligations.models import Obligation
 from liangxian.org.models import Role, Unit
-from tests.e2e.browser import CHROMIUM_ARGS, PageProblems, chromium_or_skip, open_page
+from tests.e2e.browser import PageProblems, chromium_page, sign_in
 
 from .conftest import PASSWORD, TOWN_A, make_user
 
@@ -20,17 +20,10 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def phone(live_server: Any) -> Iterator[tuple[Any, PageProblems]]:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
-        context, page, problems = open_page(
-            browser, viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
-        )
-        yield page, problems
-        context.close()
-        browser.close()
+    with chromium_page(
+        viewport={"width": 360, "height": 740}, device_scale_factor=2, is_mobile=True, has_touch=True
+    ) as page_and_problems:
+        yield page_and_problems
 
 
 def test_township_sees_its_to_do_and_marks_the_handlers_notice_met(
@@ -41,11 +34,7 @@ def test_township_sees_its_to_do_and_marks_the_handlers_notice_met(
     make_user("specialist", units[TOWN_A], Role.SPECIALIST)
     page, problems = phone
     # When he signs in on his phone
-    page.goto(f"{live_server.url}/login/")
-    page.fill("#id_username", "specialist")
-    page.fill("#id_password", PASSWORD)
-    page.click(".login-page button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, live_server.url, "specialist", password=PASSWORD)
     # Then his home page shows the overdue handlers' notice in the to-do list
     todo = page.locator("#todo")
     assert todo.get_by_role("heading", name="待办事项").is_visible()

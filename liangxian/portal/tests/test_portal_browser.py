@@ -10,7 +10,7 @@ import pytest
 from captcha.models import CaptchaStore
 from pypdf import PdfReader
 
-from tests.e2e.browser import CHROMIUM_ARGS, PageProblems, chromium_or_skip, open_page
+from tests.e2e.browser import PageProblems, chromium_page
 
 from .portal_fixtures import county_paid
 
@@ -19,15 +19,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def page() -> Iterator[tuple[Any, PageProblems]]:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
-        context, the_page, problems = open_page(browser, viewport={"width": 360, "height": 740}, accept_downloads=True)
-        yield the_page, problems
-        context.close()
-        browser.close()
+    with chromium_page(viewport={"width": 360, "height": 740}, accept_downloads=True) as page_and_problems:
+        yield page_and_problems
 
 
 def no_sideways_scroll(page: Any) -> bool:

@@ -8,10 +8,9 @@ from typing import Any
 
 import pytest
 
-from liangxian.registry.tests import factories as f
 from liangxian.roster.models import AbnormalItem, RosterTransmission
 from liangxian.roster.tests.test_transmission import county, small_roster
-from tests.e2e.browser import CHROMIUM_ARGS, PageProblems, chromium_or_skip, open_page
+from tests.e2e.browser import PageProblems, chromium, open_page, sign_in
 
 __all__ = ["county"]
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -19,22 +18,14 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def browser(live_server: Any) -> Iterator[Any]:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
+    with chromium() as launched:
         yield launched
-        launched.close()
 
 
-def sign_in(browser: Any, url: str, username: str) -> tuple[Any, Any, PageProblems]:
+def signed_in(browser: Any, url: str, username: str) -> tuple[Any, Any, PageProblems]:
+    """A fresh phone context signed in as ``username``."""
     context, page, problems = open_page(browser, viewport={"width": 390, "height": 844}, is_mobile=True)
-    page.goto(f"{url}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click(".login-page button[type=submit]")
-    page.wait_for_load_state()
+    sign_in(page, url, username)
     return context, page, problems
 
 
@@ -44,7 +35,7 @@ def test_medical_sends_tax_feeds_back_and_medical_sees_the_items(
     # Given the campaign's roster with twelve abnormal data among its medical entries
     small_roster(county)
     # When medical insurance approves the latest build and sends it
-    context, page, problems = sign_in(browser, live_server.url, "med1")
+    context, page, problems = signed_in(browser, live_server.url, "med1")
     page.goto(f"{live_server.url}/roster/transmissions/")
     page.locator("form.approve-roster button[type=submit]").first.click()
     page.wait_for_load_state()
@@ -54,7 +45,7 @@ def test_medical_sends_tax_feeds_back_and_medical_sees_the_items(
     assert problems.all(page) == []
     context.close()
     # And tax receives and checks it
-    context, page, problems = sign_in(browser, live_server.url, "tax1")
+    context, page, problems = signed_in(browser, live_server.url, "tax1")
     page.goto(f"{live_server.url}/roster/transmissions/")
     page.locator("button.receive-roster").click()
     page.wait_for_load_state()
@@ -72,7 +63,7 @@ def test_medical_sends_tax_feeds_back_and_medical_sees_the_items(
     assert problems.all(page) == []
     context.close()
     # Then medical insurance sees exactly those two in its queue, and the steps on the item's page
-    context, page, problems = sign_in(browser, live_server.url, "med1")
+    context, page, problems = signed_in(browser, live_server.url, "med1")
     page.goto(f"{live_server.url}/roster/abnormal/")
     mine = page.locator("table.abnormal-items tbody tr[data-item]")
     assert mine.count() == 2

@@ -9,7 +9,7 @@ import pytest
 from openpyxl import load_workbook
 
 from liangxian.roster.models import DueListPush
-from tests.e2e.browser import CHROMIUM_ARGS, PageProblems, chromium_or_skip, open_page
+from tests.e2e.browser import PageProblems, chromium_page, sign_in
 
 from .due_fixtures import due_county, f
 
@@ -18,23 +18,8 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 @pytest.fixture
 def page() -> Iterator[tuple[Any, PageProblems]]:
-    executable = chromium_or_skip()
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(executable), args=CHROMIUM_ARGS, headless=True)
-        context, the_page, problems = open_page(browser, viewport={"width": 1280, "height": 800}, accept_downloads=True)
-        yield the_page, problems
-        context.close()
-        browser.close()
-
-
-def sign_in(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", f.PASSWORD)
-    page.click(".login-page button[type=submit]")
-    page.wait_for_load_state()
+    with chromium_page(viewport={"width": 1280, "height": 800}, accept_downloads=True) as page_and_problems:
+        yield page_and_problems
 
 
 def test_tax_pushes_and_the_township_filters_and_downloads(
