@@ -70,7 +70,7 @@ from .models import (
     PaymentKind,
     PaymentSource,
 )
-from .services import PaymentIn, Recorded, settlement_refresh
+from .services import PaymentIn, Recorded, settlement_refresh, wrong_amount_detail
 
 # How far a request's timestamp may be from the server's clock, in seconds.
 MAX_SKEW = 300
@@ -445,7 +445,7 @@ def _classify(found: _Found, data: PaymentIn) -> dict[str, Any]:
             amount_ok = (not own or own_ok) and (not gov or other == gov_fen) and (own or gov)
             if not amount_ok:
                 reason = IssueReason.WRONG_AMOUNT.value
-                detail = f"paid {amount} + {other} fen; due {own_fen} (own) + {gov_fen} (government)"
+                detail = wrong_amount_detail(amount, other, own_fen, gov_fen)
             elif (own and found.own_paid_fen > 0) or (gov and found.gov_paid_fen > 0):
                 reason = IssueReason.ALREADY_PAID.value
         counted = found.entry_id if reason is None else None

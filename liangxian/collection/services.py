@@ -28,8 +28,10 @@ from typing import Any
 import polars as pl
 from django.db import IntegrityError, connection, transaction
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liangxian.batch.bulk import read_frame
+from liangxian.core.money import from_fen
 
 from .models import EntrySettlement, IssueReason, Payment, PaymentIssue, PaymentKind, ProofOfPayment
 
@@ -108,6 +110,24 @@ def _originals(ids: Sequence[int]) -> pl.DataFrame:
     return pl.DataFrame(rows, schema=schema, orient="row")
 
 
+def wrong_amount_template() -> str:
+    """The clerk's wording of a wrong amount, with ``{}`` for paid own, paid 代缴, due own and due 代缴 (yuan)."""
+    return _("Paid {} yuan (own) + {} yuan (代缴); due {} yuan (own) + {} yuan (代缴)")
+
+
+def wrong_amount_detail(paid_own: int, paid_gov: int, due_own: int, due_gov: int) -> str:
+    """Say a wrong amount to the clerk, for one payment (the frame path writes the same with :func:`_yuan`)."""
+    return wrong_amount_template().format(*(f"{from_fen(v):.2f}" for v in (paid_own, paid_gov, due_own, due_gov)))
+
+
+def _yuan(fen: pl.Expr) -> pl.Expr:
+    """Write whole fen as yuan with two decimals ("350.00"), in integers: never through a float."""
+    sign = pl.when(fen < 0).then(pl.lit("-")).otherwise(pl.lit(""))
+    absolute = fen.fill_null(0).abs()
+    cents = (absolute % 100).cast(pl.String).str.zfill(2)
+    return pl.format("{}{}.{}", sign, (absolute // 100).cast(pl.String), cents)
+
+
 def payments_classify(frame: pl.DataFrame) -> pl.DataFrame:
     """Match candidate payments to roster entries and say why those that do not count do not.
 
@@ -182,11 +202,11 @@ def payments_classify(frame: pl.DataFrame) -> pl.DataFrame:
         pl.when(pl.col("_reason") == IssueReason.WRONG_AMOUNT.value)
         .then(
             pl.format(
-                "paid {} + {} fen; due {} (own) + {} (government)",
-                pl.col("amount_fen"),
-                pl.col("other_fen"),
-                pl.col("own_fen"),
-                pl.col("gov_fen"),
+                wrong_amount_template(),
+                _yuan(pl.col("amount_fen")),
+                _yuan(pl.col("other_fen")),
+                _yuan(pl.col("own_fen")),
+                _yuan(pl.col("gov_fen")),
             )
         )
         .otherwise(pl.lit(""))
