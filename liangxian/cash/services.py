@@ -27,6 +27,8 @@ from liangxian.core.calendar import deadline_after_working_days
 from liangxian.core.money import AmountError, to_fen
 from liangxian.core.workdays import DeadlineResult
 from liangxian.exchange.services import SCAN_MAX_BYTES, SCAN_TYPES
+from liangxian.obligations.models import ObligationRule
+from liangxian.obligations.services import obligation_fulfil, obligation_raise
 from liangxian.org.models import CollectorAuthorisation, Department, Role, UnitKind
 from liangxian.roster.models import RosterEntry
 
@@ -155,6 +157,7 @@ def cash_receipt_record(
         except IntegrityError as exc:
             raise CashError("already_open", _("Cash for this payer is already recorded and not yet paid in.")) from exc
         _day_refresh(by, business_date, now)
+        _settle_obligation_raise(by, business_date)
         audit_record(
             actor=by,
             action="cash.receipt.record",
@@ -320,6 +323,39 @@ class CloseResult:
     raised: list[CashDay]
 
 
+SETTLE_RULE = "cash.settle"
+
+
+def _settle_obligation_raise(collector: User, day: date) -> None:
+    """Put the day's settlement on the collector's village to-do list: cash is settled the same day (Art 29)."""
+    if collector.unit is None or not ObligationRule.objects.filter(code=SETTLE_RULE).exists():
+        return  # the obligation rules are not loaded (a bare test database): the cash day itself still shows
+    obligation_raise(
+        rule_code=SETTLE_RULE,
+        unit=collector.unit,
+        event_date=day,
+        subject=f"collector:{collector.pk}",
+        subject_label=_("Cash collected by %(collector)s") % {"collector": collector.full_name or collector.username},
+        actor=collector,
+    )
+
+
+def _settle_obligation_fulfil(by: User | None, cash_day: CashDay, label: str) -> None:
+    """Meet the day's settlement obligation when the day balances or the township clears its difference."""
+    collector = cash_day.collector
+    if collector.unit is None:
+        return
+    obligation_fulfil(
+        rule_code=SETTLE_RULE,
+        unit=collector.unit,
+        ref=f"cash_day:{cash_day.pk}",
+        label=label,
+        actor=by,
+        period=cash_day.day.isoformat(),
+        subject=f"collector:{collector.pk}",
+    )
+
+
 def cash_day_close(*, by: User | None, day: date | None = None) -> CloseResult:
     """Close a business day for every collector with cash: balanced, or the difference raised to the township."""
     the_day = day or timezone.localdate()
@@ -346,6 +382,7 @@ def cash_day_close(*, by: User | None, day: date | None = None) -> CloseResult:
                 raised.append(cash_day)
             elif cash_day.status == DayStatus.BALANCED:
                 balanced += 1
+                _settle_obligation_fulfil(by, cash_day, _("Cash balanced: received equals paid in"))
         audit_record(
             actor=by,
             action="cash.day.close",
@@ -372,6 +409,7 @@ def cash_day_clear(*, by: User, day_id: int, note: str) -> CashDay:
         cash_day.cleared_at = timezone.now()
         cash_day.note = text[:2000]
         cash_day.save(update_fields=["status", "cleared_by", "cleared_at", "note"])
+        _settle_obligation_fulfil(by, cash_day, _("Difference cleared by the township"))
         audit_record(
             actor=by,
             action="cash.day.clear",

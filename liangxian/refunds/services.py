@@ -36,6 +36,8 @@ from liangxian.core.calendar import deadline_after_working_days
 from liangxian.core.models import Division
 from liangxian.core.money import AmountError, format_yuan, from_fen, to_fen
 from liangxian.exchange.exports import safe_cell
+from liangxian.obligations.models import ObligationRule
+from liangxian.obligations.services import obligation_fulfil, obligation_raise
 from liangxian.registry.models import Person
 
 from .models import (
@@ -245,19 +247,12 @@ def refund_approve(*, by: User, refund: Refund | int, note: str = "") -> Refund:
         if locked.status != RefundStatus.REQUESTED:
             raise RefundError("wrong_status", _("Only a refund awaiting approval can be approved."))
         now = timezone.now()
-        due = deadline_after_working_days(timezone.localdate(now), ROSTER_WORKING_DAYS)
         locked.status = RefundStatus.APPROVED
         locked.decided_by = by
         locked.decided_at = now
         locked.decision_note = note.strip()
-        locked.roster_due = due.due
-        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note", "roster_due"])
-        audit_record(
-            actor=by,
-            action="refund.approve",
-            obj=locked,
-            payload={"number": locked.number, "roster_due": due.due, "calendar_pending": due.pending_year},
-        )
+        locked.save(update_fields=["status", "decided_by", "decided_at", "decision_note"])
+        audit_record(actor=by, action="refund.approve", obj=locked, payload={"number": locked.number})
     return locked
 
 
@@ -314,23 +309,65 @@ def refund_execute(*, by: User, refund: Refund | int) -> Refund:
         )
         if recorded.payment.original_id != original.pk or recorded.payment.amount_fen != -locked.amount_fen:
             raise RefundError("txn_taken", _("The channel already has another transaction with this refund number."))
+        # Art 32: the refund roster reaches tax within 2 working days of carrying out the refund.
+        due = deadline_after_working_days(timezone.localdate(now), ROSTER_WORKING_DAYS)
         locked.status = RefundStatus.EXECUTED
         locked.executed_by = by
         locked.executed_at = now
         locked.refund_payment = recorded.payment
-        locked.save(update_fields=["status", "executed_by", "executed_at", "refund_payment"])
+        locked.roster_due = due.due
+        locked.save(update_fields=["status", "executed_by", "executed_at", "refund_payment", "roster_due"])
         audit_record(
             actor=by,
             action="refund.execute",
             obj=locked,
-            payload={"number": locked.number, "payment": recorded.payment.pk, "amount_fen": -locked.amount_fen},
+            payload={
+                "number": locked.number,
+                "payment": recorded.payment.pk,
+                "amount_fen": -locked.amount_fen,
+                "roster_due": due.due,
+                "calendar_pending": due.pending_year,
+            },
         )
+        _roster_obligation_raise(by, locked)
     return locked
+
+
+ROSTER_RULE = "refund.roster"
+
+
+def _roster_obligation_raise(by: User, refund: Refund) -> None:
+    """Put the refund roster on the bureau's to-do list, due 2 working days after the refund (Art 32)."""
+    if by.unit is None or not ObligationRule.objects.filter(code=ROSTER_RULE).exists():
+        return  # the obligation rules are not loaded (a bare test database): the refund's own date still shows
+    obligation_raise(
+        rule_code=ROSTER_RULE,
+        unit=by.unit,
+        event_date=timezone.localdate(refund.executed_at),
+        subject=f"refund:{refund.number}",
+        subject_label=_("Refund roster for refund %(number)s") % {"number": refund.number},
+        actor=by,
+    )
+
+
+def _roster_obligations_fulfil(by: User, roster: RefundRoster, refunds: list[Refund]) -> None:
+    """Meet the bureau's roster obligation of every refund the roster carries to tax."""
+    if by.unit is None:
+        return
+    for refund in refunds:
+        obligation_fulfil(
+            rule_code=ROSTER_RULE,
+            unit=by.unit,
+            ref=f"refund_roster:{roster.pk}",
+            label=_("Refund roster %(number)s") % {"number": roster.number},
+            actor=by,
+            subject=f"refund:{refund.number}",
+        )
 
 
 def is_late(refund: Refund, today: Any = None) -> bool:
     """Tell whether the refund reached tax's roster after its due day, or is still off it past that day."""
-    if refund.roster_due is None or refund.status not in (RefundStatus.APPROVED, RefundStatus.EXECUTED):
+    if refund.roster_due is None or refund.status != RefundStatus.EXECUTED:
         return False
     if refund.roster_id is not None and refund.roster is not None:
         return timezone.localdate(refund.roster.sent_at) > refund.roster_due
@@ -466,6 +503,7 @@ def refund_roster_send(*, by: User) -> RefundRoster:
             obj=roster,
             payload={"number": roster.number, "refunds": ids, "total_fen": roster.total_fen, "sha256": roster.sha256},
         )
+        _roster_obligations_fulfil(by, roster, refunds)
     return roster
 
 

@@ -194,6 +194,25 @@ def test_close_day_marks_a_balanced_day(county: dict[str, Any]) -> None:
     assert CashDay.objects.get().status == DayStatus.BALANCED
 
 
+def test_the_village_owes_the_day_settlement_met_by_a_balanced_close_or_late_by_clearing(
+    county: dict[str, Any],
+) -> None:
+    from liangxian.obligations.models import Obligation
+    from liangxian.obligations.services import rules_load
+
+    rules_load(actor=None)
+    # given cash taken: the collector's village owes the day's settlement, due that day (Art 29)
+    paid = cash_receipt_record(by=county["collector"], entry_id=county["tursun_entry"].pk, amount="400")
+    owed = Obligation.objects.get(rule_id="cash.settle")
+    assert owed.unit == county["collector"].unit and owed.due_date == paid.business_date
+    # when it is paid in and the evening close finds the day balanced, then the settlement is met on time
+    cash_payin_record(by=county["collector"], receipt_id=paid.pk, channel="hall", txn_no="H-3")
+    cash_day_close(by=None)
+    owed.refresh_from_db()
+    assert owed.fulfilled_at is not None and not owed.late
+    assert owed.fulfilled_ref == f"cash_day:{CashDay.objects.get().pk}"
+
+
 def test_cash_taken_after_a_balanced_close_is_raised_at_once(county: dict[str, Any]) -> None:
     paid = cash_receipt_record(by=county["collector"], entry_id=county["tursun_entry"].pk, amount="400")
     cash_payin_record(by=county["collector"], receipt_id=paid.pk, channel="hall", txn_no="H-2")

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
@@ -42,9 +43,11 @@ def test_a_refund_goes_from_request_to_the_roster_and_the_entry_is_unpaid_again(
     # when the medical insurance bureau approves and carries it out
     services.refund_approve(by=county["medical"], refund=refund)
     refund.refresh_from_db()
-    assert refund.status == "approved" and refund.roster_due is not None
+    assert refund.status == "approved" and refund.roster_due is None
     services.refund_execute(by=county["medical"], refund=refund)
     refund.refresh_from_db()
+    # Art 32: the roster is due to tax 2 working days after the refund is carried out
+    assert refund.roster_due is not None and refund.roster_due > timezone.localdate(refund.executed_at)
     # then a negative payment linked to the original is on record and the entry is no longer paid
     record = refund.refund_payment
     assert record is not None
@@ -171,6 +174,7 @@ def test_a_late_roster_is_flagged(county: dict[str, Any]) -> None:
 
     refund = services.refund_request(by=county["tax"], payment=county["li"], reason="duplicate")
     services.refund_approve(by=county["medical"], refund=refund)
+    services.refund_execute(by=county["medical"], refund=refund)
     refund.refresh_from_db()
     assert refund.roster_due is not None
     assert not services.is_late(refund, today=refund.roster_due)
@@ -261,3 +265,22 @@ def test_the_payment_queue_sends_a_duplicate_to_refund_through_the_hook(county: 
     refund = Refund.objects.get()
     assert (refund.payment_id, refund.reason, refund.amount_fen) == (county["li_again"].pk, "duplicate", 40000)
     assert PaymentIssue.objects.get(pk=issue.pk).resolution == "refund"
+
+
+def test_the_bureau_owes_the_roster_once_it_refunds_and_meets_it_by_sending(
+    county: dict[str, Any],
+) -> None:
+    from liangxian.obligations.models import Obligation
+    from liangxian.obligations.services import rules_load
+
+    rules_load(actor=None)
+    refund = services.refund_request(by=county["tax"], payment=county["li"], reason="duplicate")
+    services.refund_approve(by=county["medical"], refund=refund)
+    assert not Obligation.objects.filter(rule_id="refund.roster").exists()
+    services.refund_execute(by=county["medical"], refund=refund)
+    owed = Obligation.objects.get(rule_id="refund.roster")
+    refund.refresh_from_db()
+    assert owed.unit == county["medical"].unit and owed.due_date == refund.roster_due and owed.fulfilled_at is None
+    roster = services.refund_roster_send(by=county["medical"])
+    owed.refresh_from_db()
+    assert owed.fulfilled_at is not None and not owed.late and owed.fulfilled_ref == f"refund_roster:{roster.pk}"
