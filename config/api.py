@@ -37,6 +37,11 @@ api = NinjaAPI(
 
 # The codes an HttpError carries, so that every error body is {"code", "detail"} like the domain errors the
 # endpoints document (a refused CSRF check on a session write included).
+# The operations open without a login or token, and why: every other one requires auth (tested).
+PUBLIC_OPERATIONS = {
+    "/api/collection/notify/{channel}": "a channel's real-time notification, signed with the channel's key (HMAC)",
+    "/api/portal/proofs/{token}": "the public check of a proof of payment (its QR code), showing the minimum",
+}
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
 
 
