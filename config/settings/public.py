@@ -20,19 +20,7 @@ SESSION_COOKIE_AGE = 600
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 
 if os.environ.get("LIANGXIAN_PUBLIC_HTTP") != "1":
-    SECRET_KEY = os.environ["LIANGXIAN_SECRET_KEY"]
-    if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("insecure"):
-        raise RuntimeError("LIANGXIAN_SECRET_KEY must be at least 50 random characters")
-    SECURE_SSL_REDIRECT = True
-    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    SECURE_HSTS_SECONDS = 31536000
-    SECURE_HSTS_INCLUDE_SUBDOMAINS = True
-    SECURE_HSTS_PRELOAD = True
-    SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
-    SESSION_COOKIE_SECURE = True
-    CSRF_COOKIE_SECURE = True
-    LANGUAGE_COOKIE_SECURE = True
-    CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("LIANGXIAN_CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+    from .https import *  # noqa: F403 - TLS, the secret, secure cookies
 else:
     STORAGES = {
         "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
