@@ -26,7 +26,7 @@ from liangxian.core.audit import audit_record
 from liangxian.core.calendar import deadline_after_working_days
 from liangxian.core.money import AmountError, to_fen
 from liangxian.core.workdays import DeadlineResult
-from liangxian.exchange.services import SCAN_MAX_BYTES, SCAN_TYPES
+from liangxian.exchange.services import SCAN_MAX_BYTES, scan_type
 from liangxian.obligations.models import ObligationRule
 from liangxian.obligations.services import obligation_fulfil, obligation_raise
 from liangxian.org.models import CollectorAuthorisation, Department, Role, UnitKind
@@ -420,14 +420,6 @@ def cash_day_clear(*, by: User, day_id: int, note: str) -> CashDay:
 
 
 # ----------------------------------------------------------------------------------------- the ledger scan
-
-
-def scan_type(head: bytes) -> tuple[str, str] | None:
-    """Tell a PDF, PNG or JPEG by its first bytes, never by its name."""
-    for magic, content_type, extension in SCAN_TYPES:
-        if head.startswith(magic):
-            return content_type, extension
-    return None
 
 
 def cash_ledger_scan_upload(*, by: User, day_id: int, upload: UploadedFile) -> LedgerScan:

@@ -370,7 +370,8 @@ def _put_in_force(actor: User | None, submission: Submission, rows: pl.DataFrame
             )
 
 
-def _scan_type(head: bytes) -> tuple[str, str] | None:
+def scan_type(head: bytes) -> tuple[str, str] | None:
+    """Tell a PDF, PNG or JPEG by its first bytes, never by its name: (content type, extension) or None."""
     for magic, content_type, extension in SCAN_TYPES:
         if head.startswith(magic):
             return content_type, extension
@@ -437,7 +438,7 @@ def approval_record(
             content = scan.read()
             if len(content) > SCAN_MAX_BYTES:
                 raise ExchangeError("scan_too_large", _("The scan is larger than 10 MB."))
-            kind = _scan_type(content[:16])
+            kind = scan_type(content[:16])
             if kind is None:
                 raise ExchangeError("scan_type", _("The scan must be a PDF, PNG or JPEG file."))
             approval.scan_content_type, extension = kind

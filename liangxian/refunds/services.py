@@ -36,6 +36,7 @@ from liangxian.core.calendar import deadline_after_working_days
 from liangxian.core.models import Division
 from liangxian.core.money import AmountError, format_yuan, from_fen, to_fen
 from liangxian.exchange.exports import safe_cell
+from liangxian.exchange.services import SCAN_MAX_BYTES, scan_type
 from liangxian.obligations.models import ObligationRule
 from liangxian.obligations.services import obligation_fulfil, obligation_raise
 from liangxian.registry.models import Person
@@ -59,13 +60,6 @@ if TYPE_CHECKING:
     from liangxian.org.models import User
 
 ROSTER_WORKING_DAYS = 2  # Art 32: the refund roster reaches tax within 2 working days
-SCAN_MAX_BYTES = 10 * 1024 * 1024
-# Magic bytes, not the file name (as exchange checks approval scans).
-SCAN_TYPES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-)
 BUREAU_OF_INSURANCE = {"medical": Bureau.MEDICAL, "pension": Bureau.SOCIAL}
 
 
@@ -527,13 +521,6 @@ def refund_roster_receive(*, by: User, roster: RefundRoster | int) -> RefundRost
 # ------------------------------------------------------------------------------------------------ documents
 
 
-def _scan_type(head: bytes) -> tuple[str, str] | None:
-    for magic, content_type, extension in SCAN_TYPES:
-        if head.startswith(magic):
-            return content_type, extension
-    return None
-
-
 def refund_document_add(*, by: User, refund: Refund | int, title: str, scan: UploadedFile) -> RefundDocument:
     """Keep the scan of a refund's supporting document; the original stays with the bureau (Art 33)."""
     if not title.strip():
@@ -543,7 +530,7 @@ def refund_document_add(*, by: User, refund: Refund | int, title: str, scan: Upl
     content = scan.read()
     if len(content) > SCAN_MAX_BYTES:
         raise RefundError("scan_too_large", _("The scan is larger than 10 MB."))
-    kind = _scan_type(content[:16])
+    kind = scan_type(content[:16])
     if kind is None:
         raise RefundError("scan_type", _("The scan must be a PDF, PNG or JPEG file."))
     with transaction.atomic():
