@@ -77,6 +77,12 @@ from liangxian.portal.api import router as portal_router  # noqa: E402
 from liangxian.refunds.api import router as refunds_router  # noqa: E402
 from liangxian.registry.api import router as registry_router  # noqa: E402
 from liangxian.roster.api import router as roster_router  # noqa: E402
+from liangxian.national.api import router as national_router  # noqa: E402
+from liangxian.reports.api import router as reports_router  # noqa: E402
+from liangxian.finance.api import router as finance_router  # noqa: E402
+from liangxian.entitlements.api import router as entitlements_router  # noqa: E402
+from liangxian.bureaus.api import router as bureaus_router  # noqa: E402
+from liangxian.treasury.api import router as treasury_router  # noqa: E402
 
 api.add_router("/calendar", core_router)
 api.add_router("/org", org_router)
@@ -89,3 +95,9 @@ api.add_router("/collection", collection_router)
 api.add_router("/cash", cash_router)
 api.add_router("/refunds", refunds_router)
 api.add_router("/portal", portal_router)
+api.add_router("/treasury", treasury_router)
+api.add_router("/bureaus", bureaus_router)
+api.add_router("/entitlements", entitlements_router)
+api.add_router("/finance", finance_router)
+api.add_router("/reports", reports_router)
+api.add_router("/national", national_router)

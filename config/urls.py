@@ -17,6 +17,12 @@ urlpatterns = [
     path("collection/", include("liangxian.collection.urls")),
     path("cash/", include("liangxian.cash.urls")),
     path("refunds/", include("liangxian.refunds.urls")),
+    path("treasury/", include("liangxian.treasury.urls")),
+    path("bureaus/", include("liangxian.bureaus.urls")),
+    path("entitlements/", include("liangxian.entitlements.urls")),
+    path("finance/", include("liangxian.finance.urls")),
+    path("reports/", include("liangxian.reports.urls")),
+    path("national/", include("liangxian.national.urls")),
     path("", include("liangxian.portal.urls")),
     path("", include("liangxian.web.urls")),
 ]
