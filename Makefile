@@ -19,7 +19,7 @@ TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; ec
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 
 RUNTIME_DEBS := fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 gettext nodejs npm make python3-venv
-TEST_DEBS := chromium
+TEST_DEBS := chromium openjdk-17-jre-headless
 
 .PHONY: demo setup serve test test-sqlite test-postgres lint bench system system-test venv venv-dev assets messages data clean
 
