@@ -74,6 +74,7 @@ data:
 	$(LX) demo-campaign
 	$(LX) demo-collection
 	$(LX) obligations generate --campaign 2027
+	$(LX) demo-reconcile
 
 lint: venv-dev
 	$(BIN)/ruff check .

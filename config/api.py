@@ -66,22 +66,22 @@ def out_of_scope(request: HttpRequest, exc: ScopeError) -> HttpResponse:
 
 
 # Routers are mounted here, in one place, so the OpenAPI document lists every endpoint.
+from liangxian.bureaus.api import router as bureaus_router  # noqa: E402
 from liangxian.campaigns.api import router as campaign_router  # noqa: E402
 from liangxian.cash.api import router as cash_router  # noqa: E402
 from liangxian.collection.api import router as collection_router  # noqa: E402
 from liangxian.core.api import router as core_router  # noqa: E402
+from liangxian.entitlements.api import router as entitlements_router  # noqa: E402
 from liangxian.exchange.api import router as exchange_router  # noqa: E402
+from liangxian.finance.api import router as finance_router  # noqa: E402
+from liangxian.national.api import router as national_router  # noqa: E402
 from liangxian.obligations.api import router as obligations_router  # noqa: E402
 from liangxian.org.api import router as org_router  # noqa: E402
 from liangxian.portal.api import router as portal_router  # noqa: E402
 from liangxian.refunds.api import router as refunds_router  # noqa: E402
 from liangxian.registry.api import router as registry_router  # noqa: E402
-from liangxian.roster.api import router as roster_router  # noqa: E402
-from liangxian.national.api import router as national_router  # noqa: E402
 from liangxian.reports.api import router as reports_router  # noqa: E402
-from liangxian.finance.api import router as finance_router  # noqa: E402
-from liangxian.entitlements.api import router as entitlements_router  # noqa: E402
-from liangxian.bureaus.api import router as bureaus_router  # noqa: E402
+from liangxian.roster.api import router as roster_router  # noqa: E402
 from liangxian.treasury.api import router as treasury_router  # noqa: E402
 
 api.add_router("/calendar", core_router)

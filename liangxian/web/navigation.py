@@ -80,6 +80,19 @@ def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
         candidates.append((reverse_or_empty("refunds:list"), _("Refunds")))
     if actor.unit_kind == "township" or department == "tax" or user.is_superuser:
         candidates.append((reverse_or_empty("refunds:problems"), _("Payment problems")))
+    # Reconciliation (issue 6): the treasury statement, the bureaus' reports, daily detail and white list,
+    # finance's three flows, the reports by insurance type and account, the jobs across counties.
+    if department in ("tax", "pbc", "finance") or user.is_superuser:
+        candidates.append(("/treasury/", _("Treasury reconciliation")))
+    if department in ("tax", "medical", "social") or user.is_superuser:
+        candidates.append(("/bureaus/", _("Bureau reports and daily detail")))
+        candidates.append(("/entitlements/", _("White list")))
+    if department in ("finance", "tax") or user.is_superuser:
+        candidates.append(("/finance/", _("Finance")))
+    if actor.unit_kind == "township" or department in ("tax", "finance", "medical", "social") or user.is_superuser:
+        candidates.append(("/reports/", _("Reports by insurance and account")))
+    if department == "tax" or user.is_superuser:
+        candidates.append(("/national/", _("Jobs across counties")))
     if department == "education" or user.is_superuser:
         candidates.append((reverse_or_empty("roster:school_reminders"), _("Students to remind")))
     if actor.unit_kind == "department" or user.is_superuser:
