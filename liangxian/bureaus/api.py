@@ -65,19 +65,19 @@ class CauseOut(Schema):
     applies: bool
 
 
-class FiguresOut(Schema):
+class BureauFiguresOut(Schema):
     persons: int
     amount_fen: int
     refund_persons: int
     refund_fen: int
 
 
-class LineOut(Schema):
+class BureauLineOut(Schema):
     insurance: str
     township_code: str
     township_name: str
-    tax: FiguresOut
-    bureau: FiguresOut | None
+    tax: BureauFiguresOut
+    bureau: BureauFiguresOut | None
     persons_diff: int
     net_diff_fen: int
     causes: list[CauseOut]
@@ -89,10 +89,10 @@ class LineOut(Schema):
 class ComparisonOut(Schema):
     month: str
     reported: dict[str, int | None]
-    lines: list[LineOut]
+    lines: list[BureauLineOut]
 
 
-class NoteIn(Schema):
+class BureauNoteIn(Schema):
     insurance: str = Field(..., description="medical or pension")
     township_code: str = Field("", max_length=12, description="blank: the insurance's total")
     note: str = Field(..., max_length=4000)
@@ -207,7 +207,7 @@ def compare(request: HttpRequest, month: str) -> dict[str, Any]:
 
 
 @router.post("/compare/{month}/notes", response={201: dict, 400: ErrorOut, 403: ErrorOut})
-def note(request: HttpRequest, month: str, payload: NoteIn) -> Status:
+def note(request: HttpRequest, month: str, payload: BureauNoteIn) -> Status:
     """Record a note on one difference of the month."""
     try:
         saved = services.difference_note_set(
@@ -243,7 +243,7 @@ def daily_file(request: HttpRequest, day: date, insurance: str, format: str = "x
     return daily_response(user, found, request, channel="api")
 
 
-@router.post("/daily/{day}/generate", response={200: list[DailyFileOut], 400: ErrorOut, 403: ErrorOut})
+@router.post("/daily-runs/{day}", response={200: list[DailyFileOut], 400: ErrorOut, 403: ErrorOut})
 def daily_generate(request: HttpRequest, day: date, force: bool = False) -> list[DailyFile]:
     """Generate a day's detail files (tax); a day already sent is not sent again unless forced."""
     try:

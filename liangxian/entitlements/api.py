@@ -42,7 +42,7 @@ ERRORS: dict[int, Any] = {
 }
 
 
-class ImportOut(Schema):
+class EntitlementImportOut(Schema):
     id: int
     bureau: str
     insurance: str
@@ -59,7 +59,7 @@ class ImportOut(Schema):
     whitelist: dict[str, int] | None = None
 
 
-class RowOut(Schema):
+class EntitlementRowOut(Schema):
     row_number: int
     outcome: str
     reasons: str
@@ -164,8 +164,8 @@ def _error(exc: EntitlementError) -> Status:
 
 def import_out(
     source: EntitlementImport, *, repeat: bool = False, whitelist: dict[str, int] | None = None
-) -> ImportOut:
-    return ImportOut(
+) -> EntitlementImportOut:
+    return EntitlementImportOut(
         id=source.pk,
         bureau=source.bureau,
         insurance=source.insurance,
@@ -240,7 +240,7 @@ def template_csv(request: HttpRequest, bureau: str = "medical") -> HttpResponse:
 
 @router.post(
     "/imports",
-    response={201: ImportOut, 200: ImportOut, **ERRORS},
+    response={201: EntitlementImportOut, 200: EntitlementImportOut, **ERRORS},
     summary="Send a file of entitlement records (the bureau; Art 37)",
 )
 def import_create(request: HttpRequest, file: File[UploadedFile], bureau: Form[str] = "") -> Status:
@@ -256,12 +256,14 @@ def import_create(request: HttpRequest, file: File[UploadedFile], bureau: Form[s
     return Status(200 if result.repeat else 201, out)
 
 
-@router.get("/imports", response=list[ImportOut], summary="Entitlement files imported (a bureau: its own)")
-def import_list(request: HttpRequest) -> list[ImportOut]:
+@router.get("/imports", response=list[EntitlementImportOut], summary="Entitlement files imported (a bureau: its own)")
+def import_list(request: HttpRequest) -> list[EntitlementImportOut]:
     return [import_out(s) for s in selectors.imports_visible(request.auth)[:200]]  # type: ignore[attr-defined]
 
 
-@router.get("/imports/{import_id}", response={200: ImportOut, **ERRORS}, summary="One entitlement file's result")
+@router.get(
+    "/imports/{import_id}", response={200: EntitlementImportOut, **ERRORS}, summary="One entitlement file's result"
+)
 def import_get(request: HttpRequest, import_id: int) -> Status:
     source = selectors.imports_visible(request.auth).filter(pk=import_id).first()  # type: ignore[attr-defined]
     if source is None:
@@ -271,7 +273,7 @@ def import_get(request: HttpRequest, import_id: int) -> Status:
 
 @router.get(
     "/imports/{import_id}/rows",
-    response={200: list[RowOut], **ERRORS},
+    response={200: list[EntitlementRowOut], **ERRORS},
     summary="The repaired and rejected rows of a file, with the reasons (logged)",
 )
 def import_rows(request: HttpRequest, import_id: int, outcome: str = "") -> Status:
@@ -299,7 +301,7 @@ def import_rows(request: HttpRequest, import_id: int, outcome: str = "") -> Stat
     return Status(
         200,
         [
-            RowOut(
+            EntitlementRowOut(
                 row_number=r.row_number,
                 outcome=r.outcome,
                 reasons=r.reasons,

@@ -9,6 +9,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import File, Router, Schema, Status
+from ninja.errors import HttpError
 from ninja.files import UploadedFile
 from pydantic import Field
 
@@ -40,7 +41,7 @@ def _error(exc: FinanceError) -> Status:
     return Status(status, FinanceErrorOut(code=exc.code, detail=exc.message))
 
 
-class AccountOut(Schema):
+class FinanceAccountOut(Schema):
     id: int
     insurance: str
     kind: str
@@ -112,7 +113,7 @@ class TransferIn(Schema):
     note: str = Field("", max_length=200)
 
 
-class TransferOut(Schema):
+class FinanceTransferOut(Schema):
     id: int
     flow: str
     insurance: str
@@ -162,8 +163,8 @@ def _app_out(app: DaijiaoApplication) -> ApplicationOut:
     )
 
 
-def _transfer_out(t: Transfer) -> TransferOut:
-    return TransferOut(
+def _transfer_out(t: Transfer) -> FinanceTransferOut:
+    return FinanceTransferOut(
         id=t.pk,
         flow=t.flow,
         insurance=t.insurance,
@@ -176,25 +177,32 @@ def _transfer_out(t: Transfer) -> TransferOut:
     )
 
 
-@router.get("/accounts", response={200: list[AccountOut], **ERRORS}, summary="The fund accounts per insurance type")
+@router.get(
+    "/accounts", response={200: list[FinanceAccountOut], **ERRORS}, summary="The fund accounts per insurance type"
+)
 def accounts(request: HttpRequest) -> Any:
     try:
         services.require_read(_user(request))
     except FinanceError as exc:
         return _error(exc)
-    return [AccountOut(**{k: getattr(a, k) for k in AccountOut.model_fields}) for a in FundAccount.objects.all()]
+    return [
+        FinanceAccountOut(**{k: getattr(a, k) for k in FinanceAccountOut.model_fields})
+        for a in FundAccount.objects.all()
+    ]
 
 
-@router.post("/accounts/seed", response={200: list[AccountOut], **ERRORS}, summary="Create the six accounts missing")
+@router.post(
+    "/accounts/seed", response={200: list[FinanceAccountOut], **ERRORS}, summary="Create the six accounts missing"
+)
 def accounts_seed(request: HttpRequest) -> Any:
     try:
         rows = services.accounts_seed(by=_user(request))
     except FinanceError as exc:
         return _error(exc)
-    return [AccountOut(**{k: getattr(a, k) for k in AccountOut.model_fields}) for a in rows]
+    return [FinanceAccountOut(**{k: getattr(a, k) for k in FinanceAccountOut.model_fields}) for a in rows]
 
 
-@router.put("/accounts/{account_id}", response={200: AccountOut, **ERRORS}, summary="Edit an account")
+@router.put("/accounts/{account_id}", response={200: FinanceAccountOut, **ERRORS}, summary="Edit an account")
 def account_update(request: HttpRequest, account_id: int, body: AccountIn) -> Any:
     try:
         a = services.account_update(
@@ -202,7 +210,7 @@ def account_update(request: HttpRequest, account_id: int, body: AccountIn) -> An
         )
     except FinanceError as exc:
         return _error(exc)
-    return AccountOut(**{k: getattr(a, k) for k in AccountOut.model_fields})
+    return FinanceAccountOut(**{k: getattr(a, k) for k in FinanceAccountOut.model_fields})
 
 
 @router.get("/owed", response={200: list[OwedOut], **ERRORS}, summary="代缴 owed per insurance type and category")
@@ -290,7 +298,7 @@ def subsidies(request: HttpRequest, year: int) -> Any:
         return _error(exc)
 
 
-@router.get("/transfers", response={200: list[TransferOut], **ERRORS}, summary="Recorded transfers")
+@router.get("/transfers", response={200: list[FinanceTransferOut], **ERRORS}, summary="Recorded transfers")
 def transfers(request: HttpRequest, year: int | None = None) -> Any:
     try:
         services.require_read(_user(request))
@@ -303,7 +311,7 @@ def transfers(request: HttpRequest, year: int | None = None) -> Any:
 
 
 @router.post(
-    "/transfers", response={201: TransferOut, **ERRORS}, summary="Record a transfer to a fiscal special account"
+    "/transfers", response={201: FinanceTransferOut, **ERRORS}, summary="Record a transfer to a fiscal special account"
 )
 def transfer_create(request: HttpRequest, body: TransferIn) -> Any:
     try:
@@ -522,7 +530,10 @@ def unmatched(request: HttpRequest, account_id: int) -> Any:
         services.require_read(_user(request))
     except FinanceError as exc:
         return _error(exc)
-    left = statements.unmatched(account_id)
+    account = FundAccount.objects.filter(pk=account_id).first()
+    if account is None:
+        raise HttpError(404, "Not Found")
+    left = statements.unmatched(account.pk)
     return {
         "lines": [
             {"date": x.value_date, "amount_fen": x.amount_fen, "reference": x.reference, "description": x.description}

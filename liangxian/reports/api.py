@@ -49,7 +49,7 @@ class PeriodOut(Schema):
     year: int | None
 
 
-class FiguresOut(Schema):
+class ReportFiguresOut(Schema):
     insurance: str = Field(description="medical, pension, or empty for both")
     label: str
     payments: int = Field(description="Payment records.")
@@ -89,7 +89,7 @@ class TownshipOut(Schema):
     persons: int
 
 
-class MonthOut(Schema):
+class ReportMonthOut(Schema):
     insurance: str
     month: str
     net_fen: int
@@ -101,14 +101,14 @@ class SummaryOut(Schema):
     period: PeriodOut
     area: str = Field(description="Empty for the whole county, a township code, or 'none'.")
     area_name: str
-    insurances: list[FiguresOut]
-    total: FiguresOut
+    insurances: list[ReportFiguresOut]
+    total: ReportFiguresOut
     channels: list[ChannelOut]
     townships: list[TownshipOut]
-    months: list[MonthOut]
+    months: list[ReportMonthOut]
 
 
-class AccountOut(Schema):
+class ReportAccountOut(Schema):
     kind: str = Field(description="income (收入户), fiscal (财政专户) or expenditure (支出户)")
     label: str
     name: str
@@ -127,14 +127,14 @@ class AccountOut(Schema):
 class InsuranceAccountsOut(Schema):
     insurance: str
     label: str
-    income: AccountOut
-    fiscal: AccountOut
-    expenditure: AccountOut
+    income: ReportAccountOut
+    fiscal: ReportAccountOut
+    expenditure: ReportAccountOut
     to_fiscal_by_flow: dict[str, int] = Field(description="From the income to the fiscal special account, fen.")
     budget_by_flow: dict[str, int] = Field(description="Into the fiscal special account from the budget, fen.")
 
 
-class TransferOut(Schema):
+class ReportTransferOut(Schema):
     id: int
     insurance: str
     flow: str
@@ -153,7 +153,7 @@ class AccountsOut(Schema):
     has_accounts: bool = Field(description="False while finance has recorded no account: every figure is nil.")
     insurances: list[InsuranceAccountsOut]
     transfer_count: int
-    transfers: list[TransferOut]
+    transfers: list[ReportTransferOut]
 
 
 class ReportErrorOut(Schema):
@@ -191,11 +191,11 @@ def summary_out(report: selectors.Summary) -> SummaryOut:
         period=_period_out(report.period),
         area=report.area,
         area_name=report.area_name,
-        insurances=[FiguresOut(**f.as_dict()) for f in report.insurances],
-        total=FiguresOut(**report.total.as_dict()),
+        insurances=[ReportFiguresOut(**f.as_dict()) for f in report.insurances],
+        total=ReportFiguresOut(**report.total.as_dict()),
         channels=[ChannelOut(**c.as_dict()) for c in report.channels],
         townships=[TownshipOut(**t.as_dict()) for t in report.townships],
-        months=[MonthOut(**m.as_dict()) for m in report.months],
+        months=[ReportMonthOut(**m.as_dict()) for m in report.months],
     )
 
 
@@ -206,7 +206,7 @@ def accounts_out(report: selectors_accounts.AccountsReport) -> AccountsOut:
         has_accounts=report.has_accounts,
         insurances=[InsuranceAccountsOut(**a.as_dict()) for a in report.insurances],
         transfer_count=report.transfer_count,
-        transfers=[TransferOut(**t.as_dict()) for t in report.transfers],
+        transfers=[ReportTransferOut(**t.as_dict()) for t in report.transfers],
     )
 
 

@@ -32,7 +32,7 @@ class TreasuryErrorOut(Schema):
     detail: str
 
 
-class ImportOut(Schema):
+class TreasuryImportOut(Schema):
     statement_id: int
     month: str
     created: bool = Field(..., description="false: the same file was imported before; its first import is shown")
@@ -41,7 +41,7 @@ class ImportOut(Schema):
     counts: dict[str, Any]
 
 
-class MonthOut(Schema):
+class TreasuryMonthOut(Schema):
     month: str
     status: str = Field(..., description="no_statement, open or signed_off")
     statement_due: date | None
@@ -79,7 +79,7 @@ class DifferenceQuery(Schema):
     status: str = Field("", max_length=10)
 
 
-class LineOut(Schema):
+class StatementLineOut(Schema):
     row: int
     outcome: str
     reason: str
@@ -90,7 +90,7 @@ class LineOut(Schema):
     account: str
 
 
-class NoteIn(Schema):
+class TreasuryNoteIn(Schema):
     note: str = Field("", max_length=2000)
 
 
@@ -139,7 +139,9 @@ def difference_out(d: Difference, month: str) -> DifferenceOut:
 
 
 @router.post(
-    "/statements", response={200: ImportOut, 201: ImportOut, **ERRORS}, summary="Upload a month's statement (Art 36)"
+    "/statements",
+    response={200: TreasuryImportOut, 201: TreasuryImportOut, **ERRORS},
+    summary="Upload a month's statement (Art 36)",
 )
 def statement_upload(request: HttpRequest, month: Form[str], file: File[UploadedFile]) -> Status:
     """Import the People's Bank statement of a month (csv or xlsx, multipart) and match it; 200 for a repeat."""
@@ -149,7 +151,7 @@ def statement_upload(request: HttpRequest, month: Form[str], file: File[Uploaded
     except TreasuryError as exc:
         return _error(exc)
     s = result.statement
-    out = ImportOut(
+    out = TreasuryImportOut(
         statement_id=s.pk,
         month=s.month.month,
         created=result.created,
@@ -168,11 +170,11 @@ def template(request: HttpRequest) -> HttpResponse:
     return response
 
 
-@router.get("/months", response=list[MonthOut], summary="Months: statement due, counts, differences, sign-off")
-def month_list(request: HttpRequest) -> list[MonthOut]:
+@router.get("/months", response=list[TreasuryMonthOut], summary="Months: statement due, counts, differences, sign-off")
+def month_list(request: HttpRequest) -> list[TreasuryMonthOut]:
     _viewer(request)
     return [
-        MonthOut(
+        TreasuryMonthOut(
             month=r.month,
             status=r.status,
             statement_due=r.due.due,
@@ -206,7 +208,7 @@ def difference_list(request: HttpRequest, month: str, query: Query[DifferenceQue
 
 @router.get(
     "/months/{month}/lines",
-    response={200: list[LineOut], **ERRORS},
+    response={200: list[StatementLineOut], **ERRORS},
     summary="The current statement's lines with their outcome and reason (repaired and rejected by default)",
 )
 def line_list(request: HttpRequest, month: str, outcome: str = "") -> Status:
@@ -223,7 +225,7 @@ def line_list(request: HttpRequest, month: str, outcome: str = "") -> Status:
     return Status(
         200,
         [
-            LineOut(
+            StatementLineOut(
                 row=line.row,
                 outcome=line.outcome,
                 reason=line.reason,
@@ -243,7 +245,7 @@ def line_list(request: HttpRequest, month: str, outcome: str = "") -> Status:
     response={200: DifferenceOut, **ERRORS},
     summary="Resolve a difference with a note (tax)",
 )
-def difference_resolve(request: HttpRequest, difference_id: int, body: NoteIn) -> Status:
+def difference_resolve(request: HttpRequest, difference_id: int, body: TreasuryNoteIn) -> Status:
     user = _viewer(request)
     try:
         d = services.difference_resolve(by=user, difference=difference_id, note=body.note)
@@ -299,8 +301,8 @@ def difference_payments(request: HttpRequest, difference_id: int) -> Status:
     )
 
 
-@router.post("/months/{month}/signoff", response={200: MonthOut, **ERRORS}, summary="Sign a month off (tax)")
-def month_signoff(request: HttpRequest, month: str, body: NoteIn) -> Status:
+@router.post("/months/{month}/signoff", response={200: TreasuryMonthOut, **ERRORS}, summary="Sign a month off (tax)")
+def month_signoff(request: HttpRequest, month: str, body: TreasuryNoteIn) -> Status:
     user = _viewer(request)
     try:
         the_month = services.month_signoff(by=user, month=month, note=body.note)
@@ -309,7 +311,7 @@ def month_signoff(request: HttpRequest, month: str, body: NoteIn) -> Status:
     row = next(r for r in selectors.months_overview() if r.month == the_month.month)
     return Status(
         200,
-        MonthOut(
+        TreasuryMonthOut(
             month=row.month,
             status=row.status,
             statement_due=row.due.due,

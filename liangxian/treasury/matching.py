@@ -12,7 +12,8 @@ Inputs (two tables, amounts in integer fen, never floats):
                (negative for a 退库 line), ``insurance``.
 
 Lines are compared per voucher and sign: a voucher's receipts against its receipts, its reversals against its
-reversals, each side summed first (a 代缴 batch carries one voucher for many persons).
+reversals, each side summed (a 代缴 batch carries one voucher for many persons). Both sides go through one
+grouping of their union rather than two groupings and a join: one hash table instead of three.
 
 Output, one row per (voucher, sign) that differs, with ``kind``:
 
@@ -34,24 +35,24 @@ OURS_COLUMNS = {"voucher": pa.string(), "entry_date": pa.date32(), "amount_fen":
 STATEMENT_COLUMNS = OURS_COLUMNS
 
 MATCH_SQL = """
-WITH o AS (
-    SELECT voucher, CASE WHEN amount_fen < 0 THEN 1 ELSE 0 END AS reversal,
-           SUM(amount_fen) AS amount_fen, MAX(entry_date) AS entry_date, MAX(insurance) AS insurance,
-           COUNT(*) AS lines
-    FROM ours GROUP BY voucher, CASE WHEN amount_fen < 0 THEN 1 ELSE 0 END
-), s AS (
-    SELECT voucher, CASE WHEN amount_fen < 0 THEN 1 ELSE 0 END AS reversal,
-           SUM(amount_fen) AS amount_fen, MAX(entry_date) AS entry_date, MAX(insurance) AS insurance,
-           COUNT(*) AS lines
-    FROM statement GROUP BY voucher, CASE WHEN amount_fen < 0 THEN 1 ELSE 0 END
+WITH u AS (
+    SELECT voucher, CASE WHEN amount_fen < 0 THEN 1 ELSE 0 END AS reversal, amount_fen, entry_date, insurance,
+           1 AS ours
+    FROM ours
+    UNION ALL
+    SELECT voucher, CASE WHEN amount_fen < 0 THEN 1 ELSE 0 END AS reversal, amount_fen, entry_date, insurance,
+           0 AS ours
+    FROM statement
 ), j AS (
-    SELECT COALESCE(o.voucher, s.voucher) AS voucher,
-           COALESCE(o.reversal, s.reversal) AS reversal,
-           COALESCE(o.insurance, s.insurance) AS insurance,
-           o.amount_fen AS our_amount_fen, s.amount_fen AS statement_amount_fen,
-           o.entry_date AS our_date, s.entry_date AS statement_date,
-           COALESCE(o.lines, 0) AS our_lines, COALESCE(s.lines, 0) AS statement_lines
-    FROM o FULL OUTER JOIN s ON o.voucher = s.voucher AND o.reversal = s.reversal
+    SELECT voucher, reversal,
+           COALESCE(MAX(CASE WHEN ours = 1 THEN insurance END), MAX(CASE WHEN ours = 0 THEN insurance END))
+               AS insurance,
+           SUM(CASE WHEN ours = 1 THEN amount_fen END) AS our_amount_fen,
+           SUM(CASE WHEN ours = 0 THEN amount_fen END) AS statement_amount_fen,
+           MAX(CASE WHEN ours = 1 THEN entry_date END) AS our_date,
+           MAX(CASE WHEN ours = 0 THEN entry_date END) AS statement_date,
+           SUM(ours) AS our_lines, SUM(1 - ours) AS statement_lines
+    FROM u GROUP BY voucher, reversal
 )
 SELECT voucher, insurance,
        CASE
@@ -66,7 +67,7 @@ SELECT voucher, insurance,
 FROM j
 WHERE our_amount_fen IS NULL OR statement_amount_fen IS NULL
    OR our_amount_fen <> statement_amount_fen OR our_date <> statement_date
-ORDER BY voucher, kind
+ORDER BY voucher, reversal, kind
 """
 
 RESULT_SCHEMA = pa.schema(

@@ -13,7 +13,7 @@ from liangxian.collection.models import Payment
 
 # In the order they build on each other: finance's 代缴 batches are payments; the treasury gives the payments
 # their entry dates, which the bureaus' comparison reads; the entitlements come back last.
-STEPS = ("finance", "treasury", "bureaus", "entitlements", "reports")
+STEPS = ("finance", "treasury", "bureaus", "entitlements", "reports", "national")
 
 
 class Command(BaseCommand):
