@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
-import xlsxwriter
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -28,6 +27,7 @@ from liangxian.batch.readers import UnreadableFile, read_table
 from liangxian.collection.models import Payment
 from liangxian.core.audit import audit_record
 from liangxian.core.models import Division
+from liangxian.exchange.exports import safe_workbook
 from liangxian.obligations.models import ObligationRule
 from liangxian.obligations.services import obligation_fulfil, obligation_raise
 from liangxian.org.models import Department, Unit, UnitKind
@@ -360,16 +360,7 @@ def _escape(frame: pl.DataFrame, columns: list[str]) -> pl.DataFrame:
 
 def _xlsx_bytes(rows: pl.DataFrame, title: str) -> bytes:
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "constant_memory": True,
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = safe_workbook(buffer, in_memory=True)
     book.set_properties({"title": title, "author": "liangxian"})
     sheet = book.add_worksheet("缴费明细")
     for col, name in enumerate(frames.DAILY_HEADERS):

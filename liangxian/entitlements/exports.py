@@ -15,7 +15,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from liangxian.core.money import from_fen
-from liangxian.exchange.exports import safe_cell
+from liangxian.exchange.exports import safe_cell, safe_workbook
 
 from . import frames
 from .models import Cause, EntryStatus, LeftReason, WhitelistEntry
@@ -72,16 +72,7 @@ def template_xlsx(insurance: str) -> bytes:
 def whitelist_xlsx(viewer: Viewer, qs: QuerySet[WhitelistEntry], *, who: str, unit_code: str) -> bytes:
     """Write the white list entries the viewer may see."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "constant_memory": True,
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = safe_workbook(buffer, in_memory=True)
     when = timezone.localtime().strftime("%Y-%m-%d %H:%M:%S")
     mark = f"导出人：{who}（{unit_code}）  用途：{viewer.duty}  导出时间：{when}  仅限履行法定职责使用，不得转作他用"
     book.set_properties({"author": who, "comments": mark, "created": timezone.now().replace(tzinfo=None)})

@@ -47,17 +47,25 @@ def safe_cell(value: object) -> str:
     return "'" + text if text.startswith(_FORMULA_START) else text
 
 
+def safe_workbook(target: Any, *, constant_memory: bool = True, in_memory: bool = False) -> Any:
+    """An xlsx workbook that writes text as text: never read back as a number, a formula or a link.
+
+    ``constant_memory`` writes row by row through a temporary file, for the large lists; ``in_memory`` builds
+    the workbook in memory instead (xlsxwriter then ignores ``constant_memory``), for the small ones.
+    """
+    options: dict[str, Any] = {
+        "constant_memory": constant_memory,
+        "strings_to_numbers": False,
+        "strings_to_formulas": False,
+        "strings_to_urls": False,
+    }
+    if in_memory:
+        options["in_memory"] = True
+    return xlsxwriter.Workbook(target, options)
+
+
 def _workbook(buffer: io.BytesIO, *, author: str, comments: str) -> Any:
-    book = xlsxwriter.Workbook(
-        buffer,
-        {
-            "constant_memory": True,
-            "in_memory": True,
-            "strings_to_numbers": False,
-            "strings_to_formulas": False,
-            "strings_to_urls": False,
-        },
-    )
+    book = safe_workbook(buffer, in_memory=True)
     book.set_properties({"author": author, "comments": comments, "created": timezone.now().replace(tzinfo=None)})
     return book
 

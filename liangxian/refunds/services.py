@@ -22,7 +22,6 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 from uuid import uuid4
 
-import xlsxwriter
 from django.core.files.base import ContentFile
 from django.db import IntegrityError, transaction
 from django.db.models import Sum
@@ -35,7 +34,7 @@ from liangxian.core.audit import audit_record
 from liangxian.core.calendar import deadline_after_working_days
 from liangxian.core.models import Division
 from liangxian.core.money import AmountError, format_yuan, from_fen, to_fen
-from liangxian.exchange.exports import safe_cell
+from liangxian.exchange.exports import safe_cell, safe_workbook
 from liangxian.exchange.services import SCAN_MAX_BYTES, scan_type
 from liangxian.obligations.models import ObligationRule
 from liangxian.obligations.services import obligation_fulfil, obligation_raise
@@ -403,9 +402,7 @@ BUREAU_ZH: dict[str, str] = {Bureau.MEDICAL: "医疗保障局", Bureau.SOCIAL: "
 def roster_xlsx(refunds: list[Refund], *, number: str, bureau: str, sent_by: str) -> bytes:
     """Write the refund roster (退费清册) as xlsx: one row per refund carried out, and the total."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    book = safe_workbook(buffer, constant_memory=False, in_memory=True)
     sheet = book.add_worksheet("退费清册")
     bold = book.add_format({"bold": True})
     money = book.add_format({"num_format": "0.00"})

@@ -11,7 +11,6 @@ from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import IO, Any
 
-import xlsxwriter
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,7 +18,7 @@ from django.utils.translation import gettext as _
 from liangxian.core.access import access_log
 from liangxian.core.models import AccessAction
 from liangxian.core.money import from_fen
-from liangxian.exchange.exports import export_mark, safe_cell
+from liangxian.exchange.exports import export_mark, safe_cell, safe_workbook
 from liangxian.finance.models import Flow
 
 from .selectors import ReportScope, Summary
@@ -72,10 +71,7 @@ def report_xlsx(
         channel=channel,
     )
     mark = export_mark(scope.actor, scope.duty)
-    book = xlsxwriter.Workbook(
-        target,
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-    )
+    book = safe_workbook(target)
     title = _("Receipts by insurance type and by account")
     book.set_properties({"title": title, "comments": mark, "created": timezone.now().replace(tzinfo=None)})
     where = f"{report.area_name} · {report.period.label}"

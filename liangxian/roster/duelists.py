@@ -18,7 +18,6 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import IO, TYPE_CHECKING, Any, Final
 
-import xlsxwriter
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
@@ -31,7 +30,7 @@ from liangxian.core.audit import audit_record
 from liangxian.core.models import AccessAction, Division, DivisionLevel
 from liangxian.core.money import format_yuan, from_fen
 from liangxian.core.scope import Actor, division_q
-from liangxian.exchange.exports import export_mark, safe_cell
+from liangxian.exchange.exports import export_mark, safe_cell, safe_workbook
 from liangxian.org.models import Department, Unit, UnitKind
 
 from .models import BuildStatus, DueListPush, RosterBuild, RosterEntry
@@ -561,10 +560,7 @@ def duelist_xlsx(
         channel=channel,
     )
     mark = export_mark(scope.actor, scope.duty)
-    book = xlsxwriter.Workbook(
-        target,
-        {"constant_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False},
-    )
+    book = safe_workbook(target)
     book.set_properties({"title": f"{campaign} 应缴费人员台账", "author": exporter, "comments": mark})
     bold = book.add_format({"bold": True})
     sheet = book.add_worksheet("应缴费人员台账")

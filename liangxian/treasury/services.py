@@ -28,7 +28,6 @@ from typing import TYPE_CHECKING, Any
 
 import polars as pl
 import pyarrow as pa
-import xlsxwriter
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -36,6 +35,7 @@ from django.utils.translation import gettext as _
 from liangxian.batch.bulk import bulk_insert, read_frame
 from liangxian.batch.readers import UnreadableFile, read_table
 from liangxian.core.audit import audit_record
+from liangxian.exchange.exports import safe_workbook
 from liangxian.obligations.models import ObligationRule
 from liangxian.obligations.services import obligation_fulfil, owner_units
 
@@ -411,9 +411,7 @@ def month_signoff(*, by: User, month: str, note: str = "") -> TreasuryMonth:
 def template_xlsx() -> bytes:
     """Write the statement template: the Chinese headers, and a sheet describing each column."""
     buffer = io.BytesIO()
-    book = xlsxwriter.Workbook(
-        buffer, {"in_memory": True, "strings_to_numbers": False, "strings_to_formulas": False, "strings_to_urls": False}
-    )
+    book = safe_workbook(buffer, constant_memory=False, in_memory=True)
     sheet = book.add_worksheet("入库对账单")
     bold = book.add_format({"bold": True})
     text = book.add_format({"num_format": "@"})

@@ -14,7 +14,7 @@ from liangxian.bureaus.api import comparison_out, report_out
 from liangxian.bureaus.models import Bureau
 from liangxian.bureaus.services import BureausError
 from liangxian.core.money import format_yuan, from_fen
-from liangxian.org.models import User
+from liangxian.org.cli import acting_user
 
 
 def _day(text: str) -> date:
@@ -22,15 +22,6 @@ def _day(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError as exc:
         raise CommandError(f"not a date (YYYY-MM-DD): {text!r}") from exc
-
-
-def _user(username: str | None) -> User | None:
-    if not username:
-        return None
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"no active user {username!r}")
-    return user
 
 
 def _yuan(fen: int) -> str:
@@ -78,7 +69,7 @@ class Command(BaseCommand):
             self.stdout.write(orjson.dumps(result, default=str).decode())
 
     def _import(self, options: dict[str, Any]) -> dict[str, Any]:
-        user = _user(options["username"])
+        user = acting_user(options["username"])
         assert user is not None
         path: Path = options["file"]
         if not path.is_file():
@@ -99,7 +90,7 @@ class Command(BaseCommand):
         return out
 
     def _compare(self, options: dict[str, Any]) -> dict[str, Any]:
-        user = _user(options["username"]) or _SystemTax()
+        user = acting_user(options["username"]) or _SystemTax()
         services.month_bounds(options["month"])
         comparison = selectors.month_comparison(user, options["month"])  # type: ignore[arg-type]
         if not options["json"]:
@@ -121,7 +112,7 @@ class Command(BaseCommand):
         return comparison_out(comparison)
 
     def _daily(self, options: dict[str, Any]) -> dict[str, Any]:
-        user = _user(options["username"])
+        user = acting_user(options["username"])
         results = services.daily_detail_run(
             by=user,
             day=_day(options["date"]) if options["date"] else None,

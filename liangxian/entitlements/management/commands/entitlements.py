@@ -15,16 +15,7 @@ from liangxian.core.scope import Actor
 from liangxian.entitlements import selectors, services
 from liangxian.entitlements.models import Bureau, Cause, EntryStatus
 from liangxian.entitlements.services import EntitlementError
-from liangxian.org.models import User
-
-
-def _user(username: str) -> User | None:
-    if not username:
-        return None
-    user = User.objects.select_related("unit").filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"no active user {username!r}")
-    return user
+from liangxian.org.cli import acting_user
 
 
 class Command(BaseCommand):
@@ -61,7 +52,7 @@ class Command(BaseCommand):
         path: Path = options["file"]
         if not path.is_file():
             raise CommandError(f"no file {path}")
-        user = _user(options["username"])
+        user = acting_user(options["username"])
         try:
             result = services.entitlement_import(
                 bureau=options["bureau"], by=user, path=path, via="cli", refresh=not options["no_refresh"]
@@ -77,7 +68,7 @@ class Command(BaseCommand):
         self._out(options, payload, f"{head}: {payload['bureau']} {payload['filename']}: {counts}")
 
     def _whitelist(self, options: dict[str, Any]) -> None:
-        user = _user(options["username"])
+        user = acting_user(options["username"])
         if options["refresh"]:
             run = services.whitelist_refresh(by=user, trigger="command")
             payload = {"id": run.pk, "seconds": run.seconds, "counts": run.counts}

@@ -13,6 +13,7 @@ from liangxian.campaigns.models import InsuranceType
 from liangxian.finance import selectors, services, statements
 from liangxian.finance.models import Flow, FundAccount
 from liangxian.finance.services import FinanceError
+from liangxian.org.cli import acting_user
 from liangxian.org.models import User
 
 
@@ -85,11 +86,7 @@ class Command(BaseCommand):
             q.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = None
-        if options["username"]:
-            user = User.objects.filter(username=options["username"], is_active=True).first()
-            if user is None:
-                raise CommandError(f"no active user {options['username']!r}")
+        user = acting_user(options["username"])
         try:
             result = getattr(self, "_" + options["action"])(user, options)
         except FinanceError as exc:

@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangxian.national.export import export_parquet
 from liangxian.national.jobs import JobError
-from liangxian.org.models import User
+from liangxian.org.cli import acting_user
 
 
 class Command(BaseCommand):
@@ -27,11 +27,7 @@ class Command(BaseCommand):
         parquet.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = None
-        if options["username"]:
-            user = User.objects.filter(username=options["username"], is_active=True).first()
-            if user is None:
-                raise CommandError(f"no active user {options['username']!r}")
+        user = acting_user(options["username"])
         try:
             result = export_parquet(out=options["out"], county=options["county"], by=user)
         except JobError as exc:

@@ -15,7 +15,7 @@ from liangxian.national import selectors, services
 from liangxian.national.export import DUTY, system_actor
 from liangxian.national.jobs import ENGINES, JobError
 from liangxian.national.models import JobRun
-from liangxian.org.models import User
+from liangxian.org.cli import acting_user
 
 
 def run_dict(run: JobRun) -> dict[str, Any]:
@@ -54,11 +54,7 @@ class Command(BaseCommand):
             p.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = None
-        if options["username"]:
-            user = User.objects.filter(username=options["username"], is_active=True).first()
-            if user is None:
-                raise CommandError(f"no active user {options['username']!r}")
+        user = acting_user(options["username"])
         actor = Actor.of(user) if user is not None else system_actor()
         action = options["action"]
         try:

@@ -12,6 +12,7 @@ from liangxian.collection.models import Payment
 from liangxian.core.access import access_log
 from liangxian.core.models import AccessAction
 from liangxian.core.scope import Actor
+from liangxian.org.cli import required_user
 from liangxian.org.models import User
 from liangxian.refunds import selectors, services
 from liangxian.refunds.models import Refund, RefundReason
@@ -58,9 +59,7 @@ class Command(BaseCommand):
             p.add_argument("--json", action="store_true")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["username"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {options['username']!r}")
+        user = required_user(options["username"])
         action = options["action"]
         try:
             if action == "request":

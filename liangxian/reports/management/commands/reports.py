@@ -10,7 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangxian.core.money import from_fen
 from liangxian.core.scope import Actor
-from liangxian.org.models import User
+from liangxian.org.cli import required_user
 from liangxian.reports import selectors, selectors_accounts
 from liangxian.reports.api import accounts_out, summary_out
 from liangxian.reports.exports import report_xlsx
@@ -34,9 +34,7 @@ class Command(BaseCommand):
         summary.add_argument("--as", dest="username", required=True, help="the acting user")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["username"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {options['username']!r}")
+        user = required_user(options["username"])
         if options["date_to"] and not options["date_from"]:
             raise CommandError("bad_period: --to needs --from")
         try:

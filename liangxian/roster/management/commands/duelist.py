@@ -9,6 +9,7 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangxian.core.scope import Actor
+from liangxian.org.cli import required_user
 from liangxian.org.models import User
 from liangxian.roster import duelists
 from liangxian.roster.duelists import DueFilters, DueListError
@@ -34,9 +35,7 @@ class Command(BaseCommand):
         export.add_argument("--as", dest="username", required=True, help="the user exporting")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        user = User.objects.filter(username=options["username"], is_active=True).first()
-        if user is None:
-            raise CommandError(f"no active user {options['username']!r}")
+        user = required_user(options["username"])
         try:
             campaign = duelists.campaign_current(options["campaign"])
             if options["action"] == "push":
