@@ -70,7 +70,7 @@ class EntitlementRowOut(Schema):
     original: dict[str, Any]
 
 
-class EntryOut(Schema):
+class WhitelistEntryOut(Schema):
     id: int
     person_id: int | None
     id_number: str
@@ -101,7 +101,7 @@ class CauseCountOut(Schema):
 
 
 class WhitelistPageOut(Schema):
-    items: list[EntryOut]
+    items: list[WhitelistEntryOut]
     count: int
     page: int
     page_size: int
@@ -127,10 +127,10 @@ class EntitlementLineOut(Schema):
 
 
 class PersonLineOut(Schema):
-    entry: EntryOut
+    entry: WhitelistEntryOut
     payments: list[PaymentLineOut]
     entitlements: list[EntitlementLineOut]
-    history: list[EntryOut]
+    history: list[WhitelistEntryOut]
 
 
 class WhitelistQuery(Schema):
@@ -183,8 +183,8 @@ def import_out(
     )
 
 
-def entry_out(viewer: Viewer, e: WhitelistEntry) -> EntryOut:
-    return EntryOut(
+def entry_out(viewer: Viewer, e: WhitelistEntry) -> WhitelistEntryOut:
+    return WhitelistEntryOut(
         id=e.pk,
         person_id=e.person_id,
         id_number=viewer.shown_id(e.id_number),
@@ -461,7 +461,9 @@ def whitelist_entry(request: HttpRequest, entry_id: int) -> Status:
 
 
 @router.post(
-    "/whitelist/{entry_id}/resolve", response={200: EntryOut, **ERRORS}, summary="Record how the cause was resolved"
+    "/whitelist/{entry_id}/resolve",
+    response={200: WhitelistEntryOut, **ERRORS},
+    summary="Record how the cause was resolved",
 )
 def whitelist_resolve(request: HttpRequest, entry_id: int, body: ResolveIn) -> Status:
     viewer = _viewer(request)

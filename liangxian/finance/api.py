@@ -78,7 +78,7 @@ class ApplicationOut(Schema):
     batches: list[str]
 
 
-class ApproveIn(Schema):
+class FinanceApproveIn(Schema):
     approved: Decimal | None = Field(None, description="Yuan approved; the amount owed when omitted.")
     note: str = Field("", max_length=500)
 
@@ -256,7 +256,7 @@ def application_submit(request: HttpRequest, number: str) -> Any:
 
 
 @router.post("/applications/{number}/approve", response={200: ApplicationOut, **ERRORS}, summary="Record its approval")
-def application_approve(request: HttpRequest, number: str, body: ApproveIn) -> Any:
+def application_approve(request: HttpRequest, number: str, body: FinanceApproveIn) -> Any:
     try:
         amount = services.parse_fen(body.approved, "approved") if body.approved is not None else None
         app = services.application_approve(
