@@ -15,6 +15,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liangxian.campaigns.models import InsuranceType
 from liangxian.core.access import access_log
+from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
 from liangxian.core.money import format_yuan, from_fen
 from liangxian.core.scope import Actor
@@ -52,7 +53,7 @@ def _filters(request: HttpRequest, viewer: Viewer) -> dict[str, Any]:
     status = request.GET.get("status", EntryStatus.LISTED)
     return {
         "insurance": insurance,
-        "year": int(year_text) if year_text.isdigit() else None,
+        "year": as_key(year_text),
         "cause": cause if cause in Cause.values else "",
         "status": status if status in (*EntryStatus.values, "all") else EntryStatus.LISTED,
         "township": request.GET.get("township", "")[:12],

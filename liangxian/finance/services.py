@@ -26,6 +26,7 @@ from liangxian.campaigns.models import NATIONAL_CODES, Campaign, ContributionTie
 from liangxian.collection.channel_files import write_channel_csv
 from liangxian.collection.models import Channel, Payment
 from liangxian.core.audit import audit_record
+from liangxian.core.keys import as_key
 from liangxian.core.money import AmountError, to_fen
 from liangxian.org.models import Department, Role, UnitKind, User
 from liangxian.roster.models import RosterEntry
@@ -307,7 +308,7 @@ def roster_gov_total(year: int, insurance: str) -> tuple[int, int]:
 def _application(application_id: int | str, *, lock: bool = False) -> DaijiaoApplication:
     qs = DaijiaoApplication.objects.select_for_update() if lock else DaijiaoApplication.objects.all()
     text = str(application_id)
-    found = qs.filter(number=text).first() or (qs.filter(pk=int(text)).first() if text.isdigit() else None)
+    found = qs.filter(number=text).first() or (qs.filter(pk=as_key(text)).first() if as_key(text) is not None else None)
     if found is None:
         raise FinanceError("no_application", _("No such on-behalf application."))
     return found

@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
 from liangxian.campaigns.models import Campaign
+from liangxian.core.keys import as_key
 from liangxian.core.scope import Actor, ScopeError
 
 from . import selectors, services
@@ -37,7 +38,7 @@ def _get(actor: Actor, pk: int) -> Obligation:
 
 
 def _int(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return as_key(value)
 
 
 @require_GET

@@ -16,6 +16,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from liangxian.collection.models import Channel, Payment
 from liangxian.core.access import access_log
+from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
 from liangxian.core.money import format_yuan, from_fen
 from liangxian.core.scope import Actor
@@ -72,8 +73,8 @@ def _row(request: HttpRequest, refund: Refund) -> dict[str, Any]:
 
 def _find_payment(request: HttpRequest) -> Payment | None:
     payment_id = (request.POST.get("payment") or "").strip()
-    if payment_id.isdigit():
-        return Payment.objects.filter(pk=int(payment_id)).first()
+    if as_key(payment_id) is not None:
+        return Payment.objects.filter(pk=as_key(payment_id)).first()
     channel = (request.POST.get("channel") or "").strip()
     txn_no = (request.POST.get("txn_no") or "").strip()
     if channel and txn_no:
@@ -103,8 +104,8 @@ def refund_list(request: HttpRequest) -> HttpResponse:
     )
     prefill = None
     asked = request.GET.get("payment", "")
-    if asked.isdigit():
-        candidate = Payment.objects.filter(pk=int(asked)).first()
+    if as_key(asked) is not None:
+        candidate = Payment.objects.filter(pk=as_key(asked)).first()
         if candidate is not None and services.may_request(_user(request), candidate):
             held = services.refundable_of(candidate)
             prefill = {

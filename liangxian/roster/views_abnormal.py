@@ -24,6 +24,7 @@ from django.views.decorators.http import require_GET, require_POST
 from liangxian.campaigns.models import Campaign, InsuranceType
 from liangxian.core.access import access_log
 from liangxian.core.idnumbers import mask
+from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
 from liangxian.core.scope import Actor, ScopeError
 from liangxian.org.models import Department, Unit, UnitKind
@@ -225,7 +226,7 @@ def abnormal_queue(request: HttpRequest) -> HttpResponse:
         status=status,
         kind=kind,
         waiting=not show_all,
-        transmission=int(transmission) if transmission.isdigit() else None,
+        transmission=as_key(transmission),
     ).select_related("person")
     page = Paginator(qs, ITEMS_PER_PAGE).get_page(request.GET.get("page"))
     items = list(page.object_list)
@@ -303,7 +304,7 @@ def abnormal_act(request: HttpRequest) -> HttpResponse:
     actor = _actor(request)
     _require_department(actor)
     action = request.POST.get("action", "")
-    item_ids = [int(v) for v in request.POST.getlist("item") if v.isdigit()]
+    item_ids = [k for k in map(as_key, request.POST.getlist("item")) if k is not None]
     try:
         result = _run_step(request, action, item_ids)
     except RosterLoopError as exc:

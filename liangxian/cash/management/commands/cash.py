@@ -12,6 +12,7 @@ from django.db.models import Q
 
 from liangxian.cash.ledger import cash_ledger_pdf
 from liangxian.cash.services import CashError, cash_day_close
+from liangxian.core.keys import as_key
 from liangxian.org.models import User
 
 
@@ -23,7 +24,7 @@ def _day(text: str) -> date:
 
 
 def _user(text: str) -> User:
-    match = Q(username=text) | Q(pk=int(text)) if text.isdigit() else Q(username=text)
+    match = Q(username=text) | Q(pk=as_key(text)) if as_key(text) is not None else Q(username=text)
     found = User.objects.filter(match).first()
     if found is None:
         raise CommandError(f"no such user: {text}")

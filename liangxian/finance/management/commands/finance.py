@@ -10,6 +10,7 @@ import orjson
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangxian.campaigns.models import InsuranceType
+from liangxian.core.keys import as_key
 from liangxian.finance import selectors, services, statements
 from liangxian.finance.models import Flow, FundAccount
 from liangxian.finance.services import FinanceError
@@ -228,7 +229,7 @@ class Command(BaseCommand):
     def _statement(self, user: User | None, o: dict[str, Any]) -> Any:
         key = o["account"]
         account = FundAccount.objects.filter(number=key).first() or (
-            FundAccount.objects.filter(pk=int(key)).first() if key.isdigit() else None
+            FundAccount.objects.filter(pk=as_key(key)).first() if as_key(key) is not None else None
         )
         if account is None:
             raise CommandError(f"no account {key!r}")

@@ -10,6 +10,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from liangxian.collection.models import Payment
 from liangxian.core.access import access_log
+from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
 from liangxian.core.scope import Actor
 from liangxian.org.cli import required_user
@@ -114,7 +115,8 @@ class Command(BaseCommand):
 
     def _find(self, user: User, key: str) -> Refund:
         qs = selectors.refunds_visible(user)
-        refund = qs.filter(number=key.upper()).first() or (qs.filter(pk=int(key)).first() if key.isdigit() else None)
+        pk = as_key(key)
+        refund = qs.filter(number=key.upper()).first() or (qs.filter(pk=pk).first() if pk is not None else None)
         if refund is None:
             raise CommandError("not_found: no such refund within your duty")
         return refund
