@@ -308,7 +308,8 @@ def roster_gov_total(year: int, insurance: str) -> tuple[int, int]:
 def _application(application_id: int | str, *, lock: bool = False) -> DaijiaoApplication:
     qs = DaijiaoApplication.objects.select_for_update() if lock else DaijiaoApplication.objects.all()
     text = str(application_id)
-    found = qs.filter(number=text).first() or (qs.filter(pk=as_key(text)).first() if as_key(text) is not None else None)
+    pk = as_key(text)
+    found = qs.filter(number=text).first() or (qs.filter(pk=pk).first() if pk is not None else None)
     if found is None:
         raise FinanceError("no_application", _("No such on-behalf application."))
     return found

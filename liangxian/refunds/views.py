@@ -73,8 +73,9 @@ def _row(request: HttpRequest, refund: Refund) -> dict[str, Any]:
 
 def _find_payment(request: HttpRequest) -> Payment | None:
     payment_id = (request.POST.get("payment") or "").strip()
-    if as_key(payment_id) is not None:
-        return Payment.objects.filter(pk=as_key(payment_id)).first()
+    pk = as_key(payment_id)
+    if pk is not None:
+        return Payment.objects.filter(pk=pk).first()
     channel = (request.POST.get("channel") or "").strip()
     txn_no = (request.POST.get("txn_no") or "").strip()
     if channel and txn_no:
@@ -104,8 +105,9 @@ def refund_list(request: HttpRequest) -> HttpResponse:
     )
     prefill = None
     asked = request.GET.get("payment", "")
-    if as_key(asked) is not None:
-        candidate = Payment.objects.filter(pk=as_key(asked)).first()
+    asked_pk = as_key(asked)
+    if asked_pk is not None:
+        candidate = Payment.objects.filter(pk=asked_pk).first()
         if candidate is not None and services.may_request(_user(request), candidate):
             held = services.refundable_of(candidate)
             prefill = {

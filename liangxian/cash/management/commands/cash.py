@@ -24,7 +24,8 @@ def _day(text: str) -> date:
 
 
 def _user(text: str) -> User:
-    match = Q(username=text) | Q(pk=as_key(text)) if as_key(text) is not None else Q(username=text)
+    pk = as_key(text)
+    match = Q(username=text) | Q(pk=pk) if pk is not None else Q(username=text)
     found = User.objects.filter(match).first()
     if found is None:
         raise CommandError(f"no such user: {text}")

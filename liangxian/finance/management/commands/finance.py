@@ -228,8 +228,9 @@ class Command(BaseCommand):
 
     def _statement(self, user: User | None, o: dict[str, Any]) -> Any:
         key = o["account"]
+        pk = as_key(key)
         account = FundAccount.objects.filter(number=key).first() or (
-            FundAccount.objects.filter(pk=as_key(key)).first() if as_key(key) is not None else None
+            FundAccount.objects.filter(pk=pk).first() if pk is not None else None
         )
         if account is None:
             raise CommandError(f"no account {key!r}")
