@@ -75,6 +75,7 @@ data:
 	$(LX) demo-collection
 	$(LX) obligations generate --campaign 2027
 	$(LX) demo-reconcile
+	$(LX) demo-supervise
 
 lint: venv-dev
 	$(BIN)/ruff check .

@@ -41,6 +41,7 @@ api = NinjaAPI(
 PUBLIC_OPERATIONS = {
     "/api/collection/notify/{channel}": "a channel's real-time notification, signed with the channel's key (HMAC)",
     "/api/portal/proofs/{token}": "the public check of a proof of payment (its QR code), showing the minimum",
+    "/api/complaints/follow": "a reporter's follow-up by case number and code: status and public outcome",
 }
 _HTTP_CODES = {400: "bad_request", 401: "unauthorized", 403: "forbidden", 404: "not_found", 409: "conflict"}
 
@@ -66,10 +67,12 @@ def out_of_scope(request: HttpRequest, exc: ScopeError) -> HttpResponse:
 
 
 # Routers are mounted here, in one place, so the OpenAPI document lists every endpoint.
+from liangxian.assessment.api import router as assessment_router  # noqa: E402
 from liangxian.bureaus.api import router as bureaus_router  # noqa: E402
 from liangxian.campaigns.api import router as campaign_router  # noqa: E402
 from liangxian.cash.api import router as cash_router  # noqa: E402
 from liangxian.collection.api import router as collection_router  # noqa: E402
+from liangxian.complaints.api import router as complaints_router  # noqa: E402
 from liangxian.core.api import router as core_router  # noqa: E402
 from liangxian.entitlements.api import router as entitlements_router  # noqa: E402
 from liangxian.exchange.api import router as exchange_router  # noqa: E402
@@ -77,11 +80,13 @@ from liangxian.finance.api import router as finance_router  # noqa: E402
 from liangxian.national.api import router as national_router  # noqa: E402
 from liangxian.obligations.api import router as obligations_router  # noqa: E402
 from liangxian.org.api import router as org_router  # noqa: E402
+from liangxian.outreach.api import router as outreach_router  # noqa: E402
 from liangxian.portal.api import router as portal_router  # noqa: E402
 from liangxian.refunds.api import router as refunds_router  # noqa: E402
 from liangxian.registry.api import router as registry_router  # noqa: E402
 from liangxian.reports.api import router as reports_router  # noqa: E402
 from liangxian.roster.api import router as roster_router  # noqa: E402
+from liangxian.screening.api import router as screening_router  # noqa: E402
 from liangxian.treasury.api import router as treasury_router  # noqa: E402
 
 api.add_router("/calendar", core_router)
@@ -101,3 +106,7 @@ api.add_router("/entitlements", entitlements_router)
 api.add_router("/finance", finance_router)
 api.add_router("/reports", reports_router)
 api.add_router("/national", national_router)
+api.add_router("/screening", screening_router)
+api.add_router("/outreach", outreach_router)
+api.add_router("/complaints", complaints_router)
+api.add_router("/assessment", assessment_router)

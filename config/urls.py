@@ -23,6 +23,10 @@ urlpatterns = [
     path("finance/", include("liangxian.finance.urls")),
     path("reports/", include("liangxian.reports.urls")),
     path("national/", include("liangxian.national.urls")),
+    path("screening/", include("liangxian.screening.urls")),
+    path("outreach/", include("liangxian.outreach.urls")),
+    path("complaints/", include("liangxian.complaints.urls")),
+    path("assessment/", include("liangxian.assessment.urls")),
     path("", include("liangxian.portal.urls")),
     path("", include("liangxian.web.urls")),
 ]

@@ -93,6 +93,15 @@ def nav_sections(user: User, current_path: str = "") -> list[dict[str, Any]]:
         candidates.append(("/reports/", _("Reports by insurance and account")))
     if department == "tax" or user.is_superuser:
         candidates.append(("/national/", _("Jobs across counties")))
+    # Supervision (issue 7): cash screening and self-checks, public notice and activities, complaints and
+    # inquiries, the assessment.
+    supervisors = ("tax", "discipline", "audit", "medical", "social", "finance")
+    if actor.unit_kind == "township" or department in supervisors or user.is_superuser:
+        candidates.append(("/screening/", _("Cash screening")))
+    candidates.append(("/outreach/", _("Notices and activities")))
+    candidates.append(("/complaints/", _("Complaints and inquiries")))
+    if actor.unit_kind == "township" or department in ("tax", "discipline", "audit", "finance") or user.is_superuser:
+        candidates.append(("/assessment/", _("Assessment")))
     if department == "education" or user.is_superuser:
         candidates.append((reverse_or_empty("roster:school_reminders"), _("Students to remind")))
     if actor.unit_kind == "department" or user.is_superuser:

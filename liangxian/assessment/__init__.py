@@ -1,0 +1,1 @@
+"""The assessment of townships, departments and staff from recorded facts, with evidence (Art 38-39)."""
