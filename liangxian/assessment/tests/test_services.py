@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.utils import translation
 
 from liangxian.assessment import facts, selectors, services
 from liangxian.assessment.models import AssessmentRun, Evidence, Score
@@ -18,6 +19,13 @@ from liangxian.registry.tests import factories as f
 from .fixtures import AS_OF
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _in_english() -> Any:
+    """The services store the reasons and notes in the language of the run; these tests read them in English."""
+    with translation.override("en"):
+        yield
 
 
 def score(run: AssessmentRun, kind: str, code: str) -> Score:

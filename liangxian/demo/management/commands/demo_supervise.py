@@ -37,5 +37,8 @@ class Command(BaseCommand):
             results[app] = module.demo_seed(year=options["year"])
             if not quiet:
                 self.stdout.write(f"demo-supervise: {app} done in {time.perf_counter() - started:.1f} s")
+                # The follow-up codes are shown once (only their hashes are kept): the demo's reporters' codes.
+                for number, code in (results[app].get("follow_codes") or {}).items():
+                    self.stdout.write(f"  complaint {number}: follow-up code {code} (/complaints/follow/)")
         if quiet:
             self.stdout.write(orjson.dumps(results, option=orjson.OPT_INDENT_2, default=str).decode())
