@@ -6,7 +6,10 @@ Run after the demo collection. In three villages where no collector took cash, o
 - a collector takes 50 yuan more than the contribution from three payers and pays in only the contribution —
   caught by ``overcharge``;
 - one card (one account hash) pays at one POS terminal for 30 payers of 30 households — caught by
-  ``card_many_households``.
+  ``card_many_households``;
+
+and, beside them, an honest collector in a fourth village who takes cash only from payers on the township's cash
+list and pays it in the same day: that village must raise no alarm of any rule.
 
 Idempotent: the frauds are planted once (found again by their collectors' user names and the card's
 transaction numbers), and the screening is run once per coverage year.
@@ -27,6 +30,7 @@ from liangxian.cash import services as cash_services
 from liangxian.cash.models import CashReceipt
 from liangxian.collection.models import EntrySettlement, Payment, PaymentSource
 from liangxian.collection.services import PaymentIn, payment_record
+from liangxian.core.money import from_fen
 from liangxian.org import services as org_services
 from liangxian.org.models import CollectorAuthorisation, Role, Unit, UnitKind, User
 from liangxian.roster.models import RosterEntry
@@ -36,12 +40,14 @@ from .services import rules_load, screening_run
 
 KEEPER = "collector_keeper"
 GREEDY = "collector_greedy"
+HONEST = "collector_honest"
 CARD_HASH = hashlib.sha256(b"liangxian-demo-card-fraud").hexdigest()
 CARD_TXN = "POSFRAUD"
 KEPT_RECEIPTS = 4
 OVERCHARGED = 3
 EXTRA_FEN = 5000
 CARD_HOUSEHOLDS = 30
+CASH_HONEST = 4
 
 
 def _candidates(campaign: Campaign) -> Any:
@@ -216,7 +222,39 @@ def _plant(campaign: Campaign, tax: User) -> dict[str, str]:
                 pos_terminal="T9001",
             )
         )
+    card_villages = {e.village_code for e in card}
+    _plant_honest(campaign, tax, day, exclude=set(chosen.values()) | card_villages)
     return chosen
+
+
+def _plant_honest(campaign: Campaign, tax: User, day: dt.date, *, exclude: set[str]) -> None:
+    """An honest collector: cash only from payers on the cash list, paid in at the tax hall the same evening."""
+    cash_villages = set(CashReceipt.objects.values_list("village_code", flat=True).distinct())
+    units = set(Unit.objects.filter(kind=UnitKind.VILLAGE, active=True).values_list("division_id", flat=True))
+    listed = _candidates(campaign).filter(cash_only=True)
+    rows = (
+        listed.exclude(village_code__in=cash_villages | exclude)
+        .filter(village_code__in=units)
+        .values("village_code")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "village_code")
+    )
+    row = rows.first()
+    if row is None:
+        return  # no payer on any cash list is left to pay in a village without cash: the demo has no honest cash
+    village = Unit.objects.get(kind=UnitKind.VILLAGE, division_id=row["village_code"])
+    honest = _collector(HONEST, village, tax, day, "热依拉·买买提")
+    for i, e in enumerate(listed.filter(village_code=row["village_code"])[:CASH_HONEST]):
+        receipt = cash_services.cash_receipt_record(
+            by=honest, entry_id=e.pk, amount=from_fen(e.own_fen), received_at=_at(day, 9, 10 * i)
+        )
+        cash_services.cash_payin_record(
+            by=honest,
+            receipt_id=receipt.pk,
+            channel="hall",
+            txn_no=f"HALLHONEST{campaign.coverage_year}{e.pk:08d}",
+            paid_at=_at(day, 17, 40 + i),
+        )
 
 
 def demo_seed(*, year: int = 2027) -> dict[str, Any]:
@@ -235,6 +273,8 @@ def demo_seed(*, year: int = 2027) -> dict[str, Any]:
     keeper = User.objects.get(username=KEEPER)
     greedy = User.objects.get(username=GREEDY)
     hits = Hit.objects.filter(coverage_year=year)
+    honest = User.objects.filter(username=HONEST).select_related("unit").first()
+    honest_village = honest.unit.division_id if honest and honest.unit else ""
 
     def ids(q: Q) -> list[int]:
         return list(hits.filter(q).order_by("pk").values_list("pk", flat=True))
@@ -255,6 +295,12 @@ def demo_seed(*, year: int = 2027) -> dict[str, Any]:
         "card": {
             "account_hash": CARD_HASH,
             "hits": ids(Q(rule__code="card_many_households", account_hash=CARD_HASH)),
+        },
+        "honest": {
+            "collector": HONEST if honest else "",
+            "village": honest_village,
+            # every hit of every rule in the honest collector's village: none is expected
+            "hits": ids(Q(village_code=honest_village)) if honest_village else [],
         },
         "other_hits_of_these_rules": ids(
             (Q(rule__code="cash_not_paid_in") & ~Q(collector=keeper))

@@ -19,6 +19,7 @@ from django.test import Client
 from pypdf import PdfReader
 
 from liangxian.assessment.models import AssessmentRun, Evidence
+from liangxian.cash.models import CashReceipt
 from liangxian.complaints.demo import FIRST_SUBJECT
 from liangxian.complaints.models import Complaint
 from liangxian.core.models import AccessLog
@@ -72,9 +73,14 @@ def test_the_demo_supervision_catches_its_frauds_seals_the_reporter_and_prints_a
         assert ids, f"the planted {fraud} was not caught"
         assert set(Hit.objects.filter(pk__in=ids).values_list("rule__code", flat=True)) == {rule}
         planted |= set(ids)
-    # and no honest village raises an alarm of those rules
+    # and no other village raises an alarm of those rules
     alarms = set(Hit.objects.filter(rule__code__in=FRAUD_RULES.values()).values_list("pk", flat=True))
     assert alarms == planted
+    # and the honest collector's village, cash only from the cash list and paid in the same day, raises none at all
+    honest = screening["honest"]
+    assert honest["village"] and CashReceipt.objects.filter(village_code=honest["village"]).exists()
+    assert not Hit.objects.filter(village_code=honest["village"]).exists()
+    assert not Hit.objects.filter(collector__username=honest["collector"]).exists()
 
     # when the assigned investigator opens the first complaint's reporter
     case = Complaint.objects.get(subject=FIRST_SUBJECT)
