@@ -148,7 +148,7 @@ def export(request: HttpRequest) -> HttpResponse:
     buffer = io.BytesIO()
     book = safe_workbook(buffer, in_memory=True)
     sheet = book.add_worksheet("complaints")
-    header = [_("Case number"), _("Received at"), _("Received via"), _("Subject"), _("Township"), _("Status")]
+    header = [_("Case number"), _("Date received"), _("Received via"), _("Subject"), _("Township"), _("Status")]
     for c, h in enumerate(header):
         sheet.write_string(0, c, h)
     for r, row in enumerate(rows, start=1):
