@@ -9,6 +9,8 @@ from django.http import HttpRequest, HttpResponse
 from ninja import Router, Schema, Status
 from pydantic import Field
 
+from liangxian.core.errors import error_status
+
 from . import printing, selectors, services
 from .models import AssessmentRun, Score
 from .services import CONFLICT_CODES, FORBIDDEN_CODES, NOT_FOUND_CODES, AssessmentError
@@ -83,14 +85,7 @@ ERRORS: dict[int, Any] = {
 
 
 def _error(exc: AssessmentError) -> Status:
-    if exc.code in FORBIDDEN_CODES:
-        code = 403
-    elif exc.code in NOT_FOUND_CODES:
-        code = 404
-    elif exc.code in CONFLICT_CODES:
-        code = 409
-    else:
-        code = 400
+    code = error_status(exc.code, forbidden=FORBIDDEN_CODES, not_found=NOT_FOUND_CODES, conflict=CONFLICT_CODES)
     return Status(code, AssessmentErrorOut(code=exc.code, detail=exc.message))
 
 

@@ -11,6 +11,7 @@ from ninja import Query, Router, Schema, Status
 from pydantic import Field
 
 from liangxian.core.access import access_log
+from liangxian.core.errors import error_status
 from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
 from liangxian.core.scope import Actor
@@ -194,16 +195,13 @@ class ComplaintsInquiryQuery(Schema):
 
 
 def _error(exc: ComplaintError) -> Status:
-    if exc.code in FORBIDDEN_CODES:
-        code = 403
-    elif exc.code in NOT_FOUND_CODES:
-        code = 404
-    elif exc.code == "too_many" or exc.code == "locked":
-        code = 429
-    elif exc.code in CONFLICT_CODES:
-        code = 409
-    else:
-        code = 400
+    code = error_status(
+        exc.code,
+        forbidden=FORBIDDEN_CODES,
+        not_found=NOT_FOUND_CODES,
+        conflict=CONFLICT_CODES,
+        too_many=("too_many", "locked"),
+    )
     return Status(code, ComplaintsErrorOut(code=exc.code, detail=exc.message))
 
 

@@ -11,6 +11,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from liangxian.core.access import access_log
+from liangxian.core.errors import error_status
 from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
 from liangxian.core.scope import Actor
@@ -33,14 +34,7 @@ ERRORS: dict[int, Any] = {400: OutreachErrorOut, 403: OutreachErrorOut, 404: Out
 
 
 def _error(exc: OutreachError) -> Status:
-    if exc.code in FORBIDDEN_CODES:
-        code = 403
-    elif exc.code in NOT_FOUND_CODES:
-        code = 404
-    elif exc.code in CONFLICT_CODES:
-        code = 409
-    else:
-        code = 400
+    code = error_status(exc.code, forbidden=FORBIDDEN_CODES, not_found=NOT_FOUND_CODES, conflict=CONFLICT_CODES)
     return Status(code, OutreachErrorOut(code=exc.code, detail=exc.message))
 
 

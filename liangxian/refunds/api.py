@@ -13,6 +13,7 @@ from pydantic import Field
 
 from liangxian.collection.models import Payment
 from liangxian.core.access import access_log
+from liangxian.core.errors import error_status
 from liangxian.core.models import AccessAction
 from liangxian.core.scope import Actor
 
@@ -123,11 +124,7 @@ ERRORS: dict[int, Any] = {400: RefundErrorOut, 403: RefundErrorOut, 404: RefundE
 
 
 def _status(exc: RefundError) -> int:
-    if exc.code in FORBIDDEN_CODES:
-        return 403
-    if exc.code == "not_found":
-        return 404
-    return 409 if exc.code in CONFLICT_CODES else 400
+    return error_status(exc.code, forbidden=FORBIDDEN_CODES, not_found=("not_found",), conflict=CONFLICT_CODES)
 
 
 def _error(exc: RefundError) -> Status:

@@ -10,6 +10,7 @@ from ninja import Router, Schema, Status
 from pydantic import Field
 
 from liangxian.core.access import access_log
+from liangxian.core.errors import error_status
 from liangxian.core.idnumbers import mask
 from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
@@ -150,14 +151,7 @@ ERRORS: dict[int, Any] = {
 
 
 def _error(exc: ScreeningError) -> Status:
-    if exc.code in FORBIDDEN_CODES:
-        code = 403
-    elif exc.code in NOT_FOUND_CODES:
-        code = 404
-    elif exc.code in CONFLICT_CODES:
-        code = 409
-    else:
-        code = 400
+    code = error_status(exc.code, forbidden=FORBIDDEN_CODES, not_found=NOT_FOUND_CODES, conflict=CONFLICT_CODES)
     return Status(code, ScreeningErrorOut(code=exc.code, detail=exc.message))
 
 

@@ -16,6 +16,7 @@ from ninja.files import UploadedFile
 from pydantic import Field
 
 from liangxian.core.access import access_log
+from liangxian.core.errors import error_status
 from liangxian.core.models import AccessAction
 from liangxian.core.scope import Actor
 
@@ -98,14 +99,7 @@ ERRORS: dict[int, Any] = {400: TreasuryErrorOut, 403: TreasuryErrorOut, 404: Tre
 
 
 def _error(exc: TreasuryError) -> Status:
-    if exc.code in FORBIDDEN_CODES:
-        code = 403
-    elif exc.code in NOT_FOUND_CODES:
-        code = 404
-    elif exc.code in CONFLICT_CODES:
-        code = 409
-    else:
-        code = 400
+    code = error_status(exc.code, forbidden=FORBIDDEN_CODES, not_found=NOT_FOUND_CODES, conflict=CONFLICT_CODES)
     return Status(code, TreasuryErrorOut(code=exc.code, detail=exc.message))
 
 
