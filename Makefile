@@ -3,6 +3,7 @@
 #   make setup  the same without serving (for scripts)
 #   make test   install what the tests need and run every check (SQLite; PostgreSQL too when DATABASE_URL is set)
 #   make bench  run the benchmarks
+#   make practice  the practice site for drills (Art 25) on its own synthetic data, every page marked practice
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,6 +15,8 @@ PERSONS ?= 20000
 SEED ?= 2026
 HOST ?= 127.0.0.1
 PORT ?= 8000
+PRACTICE_PORT ?= 8001
+LOGINS ?= var/demo/logins.txt
 # pytest workers: the machine's cores, at most 4 (xdist gives each its own test database).
 TEST_JOBS ?= $(shell n=$$(nproc 2>/dev/null || echo 2); [ $$n -gt 4 ] && n=4; echo $$n)
 export DJANGO_SETTINGS_MODULE ?= config.settings.dev
@@ -21,7 +24,7 @@ export DJANGO_SETTINGS_MODULE ?= config.settings.dev
 RUNTIME_DEBS := fonts-noto-cjk fonts-dejavu-core libpango-1.0-0 libpangoft2-1.0-0 gettext nodejs npm make python3-venv
 TEST_DEBS := chromium openjdk-17-jre-headless
 
-.PHONY: demo setup serve test test-sqlite test-postgres lint bench system system-test venv venv-dev assets messages data clean
+.PHONY: demo practice setup serve test test-sqlite test-postgres lint bench system system-test venv venv-dev assets messages data clean
 
 demo: setup serve
 
@@ -29,6 +32,14 @@ setup: system venv assets messages data
 	@echo
 	@echo "== 演示账号 / demo logins (demo only: change them before any real use) =="
 	@cat var/demo/logins.txt
+
+# The practice site (系统操作演练, Art 25): the same system on its own synthetic county in var/practice/, every page
+# marked as practice, on PRACTICE_PORT; drills are recorded on it (/outreach/drill/).
+practice: system venv assets messages
+	mkdir -p var/practice
+	LIANGXIAN_VAR=$(CURDIR)/var/practice $(LX) collectstatic --noinput -v0
+	LIANGXIAN_VAR=$(CURDIR)/var/practice $(MAKE) --no-print-directory data LOGINS=var/practice/logins.txt
+	LIANGXIAN_VAR=$(CURDIR)/var/practice LIANGXIAN_PRACTICE_SITE=1 $(MAKE) --no-print-directory serve PORT=$(PRACTICE_PORT)
 
 serve:
 	@echo "== 服务地址 / serving on http://$(HOST):$(PORT) =="
@@ -70,7 +81,7 @@ data:
 	$(LX) exchange catalogue
 	$(LX) obligations rules
 	$(LX) demo-data --persons $(PERSONS) --seed $(SEED)
-	$(LX) demo-users --write var/demo/logins.txt
+	$(LX) demo-users --write $(LOGINS)
 	$(LX) demo-campaign
 	$(LX) demo-collection
 	$(LX) obligations generate --campaign 2027
