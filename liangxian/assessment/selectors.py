@@ -17,6 +17,7 @@ from liangxian.campaigns.models import ExpansionTarget
 from liangxian.core import idnumbers
 from liangxian.core.access import access_log
 from liangxian.core.models import AccessAction
+from liangxian.core.names import mask_name
 from liangxian.core.scope import Actor
 from liangxian.exchange.models import Submission
 from liangxian.obligations.models import Obligation
@@ -31,16 +32,6 @@ if TYPE_CHECKING:
     from liangxian.org.models import User
 
 PAGE = 200
-
-
-def mask_name(name: str) -> str:
-    """Mask a name for a list that goes round: 张*三 (the first and last characters stay)."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return f"{name[0]}*"
-    return f"{name[0]}{'*' * (len(name) - 2)}{name[-1]}"
 
 
 def sees_all(user: User | None) -> bool:

@@ -286,6 +286,51 @@ def _obligation_figures(
     )
 
 
+def _rate_figure(
+    sheet: _Sheet,
+    comps: dict[str, Any],
+    shares: dict[str, Decimal],
+    r: dict[str, Any] | None,
+    where: dict[str, str],
+    note: str = "",
+) -> None:
+    sheet.figure(
+        comps,
+        shares,
+        where,
+        criterion=Criterion.COLLECTION_RATE,
+        evidence_kind=EvidenceKind.ROSTER,
+        numerator=_n(r, "paid_n"),
+        denominator=_n(r, "due"),
+        keys={"paid": _ids(r, "paid"), "unpaid": _ids(r, "unpaid")},
+        note=note,
+    )
+
+
+def _cash_figure(
+    sheet: _Sheet,
+    comps: dict[str, Any],
+    shares: dict[str, Decimal],
+    f: dict[str, Any] | None,
+    where: dict[str, str],
+    not_run: str,
+) -> int:
+    """The cash findings' figure (hits not confirmed, of all hits); return the confirmed violations."""
+    hits, confirmed = _n(f, "hits"), _n(f, "confirmed")
+    sheet.figure(
+        comps,
+        shares,
+        where,
+        criterion=Criterion.CASH_FINDINGS,
+        evidence_kind=EvidenceKind.SCREENING,
+        numerator=hits - confirmed,
+        denominator=hits,
+        keys={},
+        note=not_run or _("%(hits)s hits, %(confirmed)s confirmed") % {"hits": hits, "confirmed": confirmed},
+    )
+    return confirmed
+
+
 def _quality_figures(
     sheet: _Sheet, comps: dict[str, Any], shares: dict[str, Decimal], q: dict[str, Any] | None, where: dict[str, str]
 ) -> None:
@@ -366,30 +411,10 @@ def _build(campaign: Campaign, as_of: dt.date, criteria: dict[str, Any]) -> tupl
             keys={"targets": _ids(c, "targets"), "enrolled": _ids(c, "enrolled")},
             note="" if _n(c, "target") else _("No target in the expansion plan."),
         )
-        sheet.figure(
-            comps,
-            shares,
-            where,
-            criterion=Criterion.COLLECTION_RATE,
-            evidence_kind=EvidenceKind.ROSTER,
-            numerator=_n(r, "paid_n"),
-            denominator=_n(r, "due"),
-            keys={"paid": _ids(r, "paid"), "unpaid": _ids(r, "unpaid")},
-        )
+        _rate_figure(sheet, comps, shares, r, where)
         _obligation_figures(sheet, comps, shares, t, where)
         _quality_figures(sheet, comps, shares, q, where)
-        hits, confirmed = _n(f, "hits"), _n(f, "confirmed")
-        sheet.figure(
-            comps,
-            shares,
-            where,
-            criterion=Criterion.CASH_FINDINGS,
-            evidence_kind=EvidenceKind.SCREENING,
-            numerator=hits - confirmed,
-            denominator=hits,
-            keys={},
-            note=not_run or _("%(hits)s hits, %(confirmed)s confirmed") % {"hits": hits, "confirmed": confirmed},
-        )
+        confirmed = _cash_figure(sheet, comps, shares, f, where, not_run)
         due, late, perfunctory = _n(f, "selfcheck_due"), _n(f, "selfcheck_late"), _n(f, "perfunctory")
         sheet.figure(
             comps,
@@ -444,30 +469,8 @@ def _build(campaign: Campaign, as_of: dt.date, criteria: dict[str, Any]) -> tupl
         r, f = rate_v.get(row["village_code"]), c_find.get(cid)
         comps, shares = {}, {}
         where = {"kind": SubjectKind.STAFF, "code": str(cid), "township": row["township_code"]}
-        sheet.figure(
-            comps,
-            shares,
-            where,
-            criterion=Criterion.COLLECTION_RATE,
-            evidence_kind=EvidenceKind.ROSTER,
-            numerator=_n(r, "paid_n"),
-            denominator=_n(r, "due"),
-            keys={"paid": _ids(r, "paid"), "unpaid": _ids(r, "unpaid")},
-            note=row["village_code"],
-        )
-        hits, confirmed = _n(f, "hits"), _n(f, "confirmed")
-        sheet.figure(
-            comps,
-            shares,
-            where,
-            criterion=Criterion.CASH_FINDINGS,
-            evidence_kind=EvidenceKind.SCREENING,
-            numerator=hits - confirmed,
-            denominator=hits,
-            keys={},
-            note=("" if c_screened else not_run)
-            or _("%(hits)s hits, %(confirmed)s confirmed") % {"hits": hits, "confirmed": confirmed},
-        )
+        _rate_figure(sheet, comps, shares, r, where, note=row["village_code"])
+        _cash_figure(sheet, comps, shares, f, where, "" if c_screened else not_run)
         reasons = []
         if confirmed:
             reasons.append(_("Confirmed cash violations (%(n)s).") % {"n": confirmed})

@@ -25,8 +25,9 @@ from liangxian.collection.services import PaymentIn, payment_record, proof_issue
 from liangxian.core.audit import audit_record
 from liangxian.core.calendar import deadline_after_working_days
 from liangxian.core.money import AmountError, to_fen
+from liangxian.core.scans import scan_type
 from liangxian.core.workdays import DeadlineResult
-from liangxian.exchange.services import SCAN_MAX_BYTES, scan_type
+from liangxian.exchange.services import SCAN_MAX_BYTES
 from liangxian.obligations.models import ObligationRule
 from liangxian.obligations.services import obligation_fulfil, obligation_raise
 from liangxian.org.models import CollectorAuthorisation, Department, Role, UnitKind

@@ -128,3 +128,17 @@ def _is_spaced_han_name(parts: list[str]) -> bool:
 
 def _without_spaces(text: str) -> str:
     return _SPACES.sub("", text)
+
+
+def mask_name(name: str, *, keep_length: bool = True) -> str:
+    """Mask a name as 张*三: the first and last characters kept, two characters as 张*.
+
+    ``keep_length`` puts one asterisk per hidden character (张**丰); without it a single asterisk stands for them
+    all (张*丰), as a list posted in public does, so that the length gives nothing away either.
+    """
+    name = (name or "").strip()
+    if len(name) <= 1:
+        return name
+    if len(name) == 2:
+        return name[0] + "*"
+    return name[0] + "*" * (len(name) - 2 if keep_length else 1) + name[-1]

@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 
 from liangxian.batch.bulk import bulk_insert, large_cache, read_frame
 from liangxian.core.audit import audit_record
+from liangxian.core.scans import scan_type
 from liangxian.org.models import UnitKind
 
 from . import frames
@@ -46,12 +47,6 @@ log = logging.getLogger(__name__)
 
 Progress = Callable[[str, float], None]
 SCAN_MAX_BYTES = 10 * 1024 * 1024
-# Magic bytes, not the file name: a renamed .exe must not pass as a signed page.
-SCAN_TYPES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-)
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
 ROW_FIELDS = (
     "submission_id",
@@ -368,14 +363,6 @@ def _put_in_force(actor: User | None, submission: Submission, rows: pl.DataFrame
             transaction.on_commit(
                 lambda: identity_changes_reported.send(sender=Submission, submission=submission, changes=changes)
             )
-
-
-def scan_type(head: bytes) -> tuple[str, str] | None:
-    """Tell a PDF, PNG or JPEG by its first bytes, never by its name: (content type, extension) or None."""
-    for magic, content_type, extension in SCAN_TYPES:
-        if head.startswith(magic):
-            return content_type, extension
-    return None
 
 
 def approval_may_act(actor: User, submission: Submission, stage: dict[str, Any]) -> bool:

@@ -5,6 +5,9 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from liangxian.core import names
+from liangxian.core.scans import SCAN_TYPES, scan_type
+
 # The yearly minimums when the county has not set its own (``ActivityMinimum`` rows replace them).
 DEFAULT_MINIMUMS: dict[str, dict[str, Any]] = {
     "training": {"per": "department", "minimum": 2, "departments": ["tax", "medical", "social"]},  # Art 25
@@ -23,33 +26,21 @@ RECORDERS: dict[str, frozenset[str]] = {
 TRAINING_OWNERS = frozenset({"tax", "medical", "social"})
 INSPECTION_OWNERS = frozenset({"discipline", "tax", "finance", "medical", "social"})
 # A posting proof is a photo: sniffed by its first bytes, never by its name.
-PHOTO_TYPES = ((b"\x89PNG\r\n\x1a\n", "image/png", "png"), (b"\xff\xd8\xff", "image/jpeg", "jpg"))
+PHOTO_TYPES = tuple(t for t in SCAN_TYPES if t[1].startswith("image/"))
 PHOTO_MAX_BYTES = 8 * 1024 * 1024
-ATTACHMENT_TYPES = ((b"%PDF-", "application/pdf", "pdf"), *PHOTO_TYPES)
+ATTACHMENT_TYPES = SCAN_TYPES
+sniff = scan_type  # a photo or attachment told by its first bytes
 ATTACHMENT_MAX_BYTES = 10 * 1024 * 1024
 
 
 def mask_name(name: str) -> str:
-    """Mask a name for a public list: first and last character kept (张三丰 → 张*丰, 张三 → 张*)."""
-    name = name.strip()
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" + name[-1]
+    """Mask a name for a public list with one asterisk whatever its length (张三丰 → 张*丰, 张三 → 张*)."""
+    return names.mask_name(name, keep_length=False)
 
 
 def half_year(day: date) -> str:
     """Name the half-year an activity falls in, as the yearly obligations do: ``YYYY#1`` or ``YYYY#2``."""
     return f"{day.year}#{1 if day.month <= 6 else 2}"
-
-
-def sniff(head: bytes, types: tuple[tuple[bytes, str, str], ...]) -> tuple[str, str] | None:
-    """Tell a file's type by its first bytes: (content type, extension), or None for any other."""
-    for magic, content_type, extension in types:
-        if head.startswith(magic):
-            return content_type, extension
-    return None
 
 
 def shortfall(count: int, minimum: int) -> int:

@@ -34,8 +34,9 @@ from liangxian.core.audit import audit_record
 from liangxian.core.calendar import deadline_after_working_days
 from liangxian.core.models import Division
 from liangxian.core.money import AmountError, format_yuan, from_fen, to_fen
+from liangxian.core.scans import scan_type
 from liangxian.exchange.exports import safe_cell, safe_workbook
-from liangxian.exchange.services import SCAN_MAX_BYTES, scan_type
+from liangxian.exchange.services import SCAN_MAX_BYTES
 from liangxian.obligations.models import ObligationRule
 from liangxian.obligations.services import obligation_fulfil, obligation_raise
 from liangxian.registry.models import Person

@@ -14,11 +14,11 @@ from liangxian.core.errors import error_status
 from liangxian.core.idnumbers import mask
 from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
+from liangxian.core.names import mask_name
 from liangxian.core.scope import Actor
 
 from . import selectors, services
 from .models import Hit, Referral, Sample, ScreeningRule, ScreeningRun, SelfCheck
-from .presenters import mask_name
 from .services import CONFLICT_CODES, FORBIDDEN_CODES, NOT_FOUND_CODES, ScreeningError
 
 router = Router(tags=["screening"])

@@ -9,16 +9,6 @@ from django.utils.translation import gettext as _
 from liangxian.core.money import format_yuan, from_fen
 
 
-def mask_name(name: str) -> str:
-    """Mask a name as 张*三: the first and last characters kept; two characters as 张*."""
-    name = name or ""
-    if len(name) <= 1:
-        return name
-    if len(name) == 2:
-        return name[0] + "*"
-    return name[0] + "*" * (len(name) - 2) + name[-1]
-
-
 def evidence_labels() -> dict[str, str]:
     """The evidence keys in plain words."""
     return {

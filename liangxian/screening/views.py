@@ -17,11 +17,12 @@ from liangxian.core.idnumbers import mask
 from liangxian.core.keys import as_key
 from liangxian.core.models import AccessAction
 from liangxian.core.money import format_yuan, from_fen
+from liangxian.core.names import mask_name
 from liangxian.core.scope import Actor
 
 from . import selectors, services
 from .models import Finding, Hit, Sample
-from .presenters import evidence_rows, mask_name
+from .presenters import evidence_rows
 from .services import ScreeningError
 
 
