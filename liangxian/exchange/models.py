@@ -9,6 +9,8 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 from simple_history.models import HistoricalRecords
 
+from liangxian.core.fields import BulkJSONField
+
 
 class Dataset(models.Model):
     """A list the measures name: who provides it, who uses it, its columns, approval and deadline (data, not code)."""
@@ -149,9 +151,10 @@ class SubmissionRow(models.Model):
     id_number = models.CharField(_("ID number"), max_length=30, blank=True, db_index=True)
     name = models.CharField(_("name"), max_length=80, blank=True)
     category = models.CharField(_("category"), max_length=40, blank=True)
-    data = models.JSONField(_("values"), default=dict)  # canonical column key -> repaired value
+    # Both JSON columns are written in bulk from Polars (BulkJSONField: no per-row check on SQLite).
+    data = BulkJSONField(_("values"), default=dict)  # canonical column key -> repaired value
     # Header as written -> cell text; kept for the rows that carry a reason (the error report), "{}" for the others.
-    original = models.JSONField(_("row as submitted"), default=dict)
+    original = BulkJSONField(_("row as submitted"), default=dict)
 
     class Meta:
         verbose_name = _("submission row")

@@ -190,6 +190,7 @@ def submission_submit(
                 note=note,
             )
             submission.file.save(Path(filename).name or "list", ContentFile(data), save=False)
+            del data  # kept in the file store now: free it before the register's frames (peak memory)
             submission.save()
             bulk_insert(
                 SubmissionRow,

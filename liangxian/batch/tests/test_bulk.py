@@ -134,3 +134,103 @@ def test_temp_table_holds_the_frame_with_the_given_types_and_is_dropped_after():
         else:
             cursor.execute("SELECT 1 FROM sqlite_temp_master WHERE name = 'lx_test_temp'")
         assert cursor.fetchall() == []
+
+
+# --- SQLite: large frames through an ADBC staging file ------------------------------------------------------
+
+sqlite_only = pytest.mark.skipif(connection.vendor != "sqlite", reason="the staging file is SQLite's path")
+
+
+def _stages() -> list[str]:
+    from liangxian.batch.bulk import STAGE_PREFIX
+
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA database_list")
+        return [name for _seq, name, _file in cursor.fetchall() if name.startswith(STAGE_PREFIX)]
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_a_staged_load_keeps_values_nulls_empties_dates_and_booleans_as_the_row_by_row_load_does():
+    from liangxian.core.models import CalendarYear
+
+    CalendarYear.objects.create(year=2031)
+    CalendarYear.objects.create(year=2032)
+    frame = pl.DataFrame(
+        {
+            "date": [date(2031, 1, 1), date(2031, 1, 2), date(2031, 1, 3)],
+            "kind": ["holiday", "workday", "weekend"],
+            "is_workday": [False, True, False],
+            "name": ["元旦", "", "周六"],
+            "source": ["国务院", "", ""],
+        }
+    )
+
+    bulk_insert("core_calendarday", frame.with_columns(year_id=pl.lit(2031)), staged_min_rows=1)
+    bulk_insert(
+        "core_calendarday",
+        frame.with_columns(year_id=pl.lit(2032), date=pl.col("date").dt.offset_by("1y")),
+        staged_min_rows=10**9,
+    )
+
+    def stored(year: int) -> list[tuple]:
+        return [
+            (d.replace(year=2031), *rest)
+            for d, *rest in connection.cursor()
+            .execute(
+                "SELECT date, kind, is_workday, name, source FROM core_calendarday WHERE year_id = %s ORDER BY date",
+                [year],
+            )
+            .fetchall()
+        ]
+
+    assert stored(2031) == stored(2032)
+    assert len(stored(2031)) == 3
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_a_staged_load_keeps_every_row_in_order_and_an_empty_string_apart_from_null():
+    from liangxian.registry.models import Household
+
+    Division.objects.create(code="653123100001", name="村", level="village")
+    frame = pl.DataFrame(
+        {
+            "number": [f"H{i:05d}" for i in range(2500)],
+            "village": ["653123100001"] * 2500,
+            "address": ["" if i % 2 else f"{i}号" for i in range(2500)],
+            "source": ["s"] * 2500,
+        }
+    )
+
+    bulk_insert(Household, frame, staged_min_rows=1, chunk_rows=700)
+
+    rows = list(Household.objects.order_by("pk").values_list("number", "address"))
+    assert rows == list(zip(frame["number"].to_list(), frame["address"].to_list(), strict=True))
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_a_failing_transaction_leaves_no_staged_rows():
+    with pytest.raises(RuntimeError), transaction.atomic():
+        bulk_insert(Division, _divisions(300), staged_min_rows=1)
+        assert Division.objects.filter(code__startswith="65312399").count() == 300
+        raise RuntimeError("stop")
+
+    assert Division.objects.filter(code__startswith="65312399").count() == 0
+
+
+@sqlite_only
+@pytest.mark.django_db(transaction=True)
+def test_the_staging_file_is_gone_at_once_and_detached_when_the_transaction_commits(tmp_path, monkeypatch):
+    import tempfile
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    before = set(_stages())  # left by rolled-back tests; they go with the next commit
+    with transaction.atomic():
+        bulk_insert(Division, _divisions(300), staged_min_rows=1)
+        assert list(tmp_path.iterdir()) == []  # removed from the disk; the attachment still reads it
+        assert len(set(_stages()) - before) == 2  # 300 rows: two halves, staged at once
+
+    assert _stages() == []
+    assert Division.objects.filter(code__startswith="65312399").count() == 300
