@@ -346,9 +346,9 @@ def _sqlite_frame(
     plain = ", ".join(f"'{by_key[k]}', {by_key[k]}" for k in schema if k not in structs)
     line = f"json_object({plain})"
     if structs:
-        # A JSON column (valid by its CHECK) is spliced in as it is stored, so that Polars decodes it in the same
-        # single pass; json() would parse and write it once more in SQLite. The object's closing brace is cut
-        # and put back after: its plain values are scalars, so only one brace ends it.
+        # A JSON column (valid: checked, or written by an encoder) is spliced in as it is stored, so that Polars
+        # decodes it in the same single pass; json() would parse and write it once more in SQLite. The object's
+        # closing brace is cut and put back after: its plain values are scalars, so only one brace ends it.
         spliced = [f"'\"{by_key[k]}\":' || coalesce({by_key[k]}, 'null')" for k in schema if k in structs]
         head = f"rtrim({line}, '}}') || ',' || " if plain else "'{' || "
         line = head + " || ',' || ".join(spliced) + " || '}'"
