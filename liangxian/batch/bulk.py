@@ -11,6 +11,7 @@ an interrupted load changes nothing (the staging file is only ever read by the c
 from __future__ import annotations
 
 import io
+import logging
 import os
 import sqlite3
 import tempfile
@@ -24,6 +25,8 @@ from typing import Any
 import polars as pl
 import pyarrow as pa
 from django.db import connections, models, transaction
+
+log = logging.getLogger(__name__)
 
 CHUNK_ROWS = 50_000
 STAGED_MIN_ROWS = 20_000  # SQLite: from this many rows on, load through an ADBC staging file
@@ -219,8 +222,13 @@ def _insert_sqlite_staged(
             staged.append((name, path))
         with ThreadPoolExecutor(max_workers=parts) as pool:
             futures = [pool.submit(ingest, converted.slice(i * size, size), path) for i, (_, path) in enumerate(staged)]
-            for future in futures:
-                future.result()
+            try:
+                for future in futures:
+                    future.result()
+            except (adbc.Error, pa.ArrowException) as exc:
+                # A column type the driver cannot bind: nothing reached the database; load it row by row.
+                log.warning("staging %s refused (%s): loading it with executemany", table, exc)
+                return False
         for name, path in staged:
             raw.execute("ATTACH DATABASE ? AS " + quote(name), (path,))
     finally:
@@ -269,6 +277,8 @@ def _text_chunks(data: pl.DataFrame, chunk_rows: int) -> Any:
 
 
 def _as_text(column: pl.Expr, dtype: Any) -> pl.Expr:
+    if isinstance(dtype, pl.Decimal):
+        return column.cast(pl.String)  # as Django's adapter writes a Decimal: its str()
     if dtype == pl.Date:
         return column.dt.to_string("%Y-%m-%d")
     if isinstance(dtype, pl.Datetime):

@@ -234,3 +234,44 @@ def test_the_staging_file_is_gone_at_once_and_detached_when_the_transaction_comm
 
     assert _stages() == []
     assert Division.objects.filter(code__startswith="65312399").count() == 300
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_a_staged_load_writes_decimals_and_untyped_nulls_as_the_row_by_row_load_does():
+    from decimal import Decimal
+
+    with connection.cursor() as cursor:
+        for table in ("t_staged", "t_rows"):
+            cursor.execute(f"CREATE TABLE {table} (amount decimal, note text, n integer)")
+    frame = pl.DataFrame(
+        {"amount": [Decimal("1.20"), Decimal("300.05"), None], "note": [None, None, None], "n": [1, 2, 3]},
+        schema_overrides={"amount": pl.Decimal(10, 2)},
+    )
+
+    bulk_insert("t_staged", frame, staged_min_rows=1)
+    bulk_insert("t_rows", frame, staged_min_rows=10**9)
+
+    def stored(table: str) -> list[tuple]:
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT amount, typeof(amount), note, n FROM {table} ORDER BY n")  # noqa: S608
+            return cursor.fetchall()
+
+    assert stored("t_staged") == stored("t_rows")
+    assert stored("t_staged")[0][:3] == (1.2, "real", None)
+
+
+@sqlite_only
+@pytest.mark.django_db
+def test_a_frame_the_driver_cannot_stage_is_loaded_row_by_row(monkeypatch, caplog):
+    import adbc_driver_sqlite.dbapi as adbc
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise adbc.NotSupportedError("NOT_IMPLEMENTED: Column 0 has unsupported type")
+
+    monkeypatch.setattr(adbc, "connect", refuse)
+
+    bulk_insert(Division, _divisions(300), staged_min_rows=1)
+
+    assert Division.objects.filter(code__startswith="65312399").count() == 300
+    assert "loading it with executemany" in caplog.text
