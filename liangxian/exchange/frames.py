@@ -159,6 +159,7 @@ def rows_classify(
         frame = frame.with_columns([pl.lit(None, dtype=pl.String).alias(k) for k in missing])
     # The person's number and name first: their faults are the ones the clerk must see first.
     ordered = sorted(columns, key=lambda c: (c["key"] != person_column, c.get("type") != "name"))
+    base = set(frame.columns)
 
     def rules(column: Mapping[str, Any]) -> list[pl.Series]:
         ruled = _column_rules(
@@ -173,7 +174,6 @@ def rows_classify(
 
     # Each column's rules read only its own cells: the columns are checked side by side, one per core (Polars lets
     # go of the GIL; an ID column's stages alone leave the other core idle), and their results put together.
-    base = set(frame.columns)
     with ThreadPoolExecutor(max_workers=min(len(ordered), os.cpu_count() or 1) or 1) as pool:
         added = [series for part in pool.map(rules, ordered) for series in part]
     frame = frame.hstack(added)
