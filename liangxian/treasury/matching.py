@@ -12,8 +12,11 @@ Inputs (two tables, amounts in integer fen, never floats):
                (negative for a 退库 line), ``insurance``.
 
 Lines are compared per voucher and sign: a voucher's receipts against its receipts, its reversals against its
-reversals, each side summed (a 代缴 batch carries one voucher for many persons). Both sides go through one
-grouping of their union rather than two groupings and a join: one hash table instead of three.
+reversals, each side summed (a 代缴 batch carries one voucher for many persons; a line without an amount is
+not counted). Both sides go through one grouping of their union rather than two groupings and a join: one hash
+table instead of three. That grouping carries only numbers (each side's sum, last date and line count in columns
+of their own, no CASE per aggregate); the insurance, a string, is looked up afterwards for the few (voucher, sign)
+that differ. On 10 million lines this takes the match from 4.5-5.4 s to 3.2-3.7 s (``bench/bench_treasury_match.py``).
 
 Output, one row per (voucher, sign) that differs, with ``kind``:
 
@@ -36,38 +39,47 @@ STATEMENT_COLUMNS = OURS_COLUMNS
 
 MATCH_SQL = """
 WITH u AS (
-    SELECT voucher, CASE WHEN amount_fen < 0 THEN 1 ELSE 0 END AS reversal, amount_fen, entry_date, insurance,
-           1 AS ours
+    SELECT voucher, CASE WHEN amount_fen < 0 THEN TRUE ELSE FALSE END AS reversal,
+           amount_fen AS our_fen, CAST(NULL AS BIGINT) AS statement_fen,
+           entry_date AS our_day, CAST(NULL AS DATE) AS statement_day
     FROM ours
     UNION ALL
-    SELECT voucher, CASE WHEN amount_fen < 0 THEN 1 ELSE 0 END AS reversal, amount_fen, entry_date, insurance,
-           0 AS ours
+    SELECT voucher, CASE WHEN amount_fen < 0 THEN TRUE ELSE FALSE END,
+           CAST(NULL AS BIGINT), amount_fen, CAST(NULL AS DATE), entry_date
     FROM statement
 ), j AS (
     SELECT voucher, reversal,
-           COALESCE(MAX(CASE WHEN ours = 1 THEN insurance END), MAX(CASE WHEN ours = 0 THEN insurance END))
-               AS insurance,
-           SUM(CASE WHEN ours = 1 THEN amount_fen END) AS our_amount_fen,
-           SUM(CASE WHEN ours = 0 THEN amount_fen END) AS statement_amount_fen,
-           MAX(CASE WHEN ours = 1 THEN entry_date END) AS our_date,
-           MAX(CASE WHEN ours = 0 THEN entry_date END) AS statement_date,
-           SUM(ours) AS our_lines, SUM(1 - ours) AS statement_lines
+           SUM(our_fen) AS our_amount_fen, SUM(statement_fen) AS statement_amount_fen,
+           MAX(our_day) AS our_date, MAX(statement_day) AS statement_date,
+           COUNT(our_fen) AS our_lines, COUNT(statement_fen) AS statement_lines
     FROM u GROUP BY voucher, reversal
+), d AS (
+    SELECT * FROM j
+    WHERE our_amount_fen IS NULL OR statement_amount_fen IS NULL
+       OR our_amount_fen <> statement_amount_fen OR our_date <> statement_date
+), i AS (
+    SELECT voucher, reversal, MAX(our_insurance) AS our_insurance, MAX(statement_insurance) AS statement_insurance
+    FROM (
+        SELECT voucher, CASE WHEN amount_fen < 0 THEN TRUE ELSE FALSE END AS reversal,
+               insurance AS our_insurance, CAST(NULL AS STRING) AS statement_insurance
+        FROM ours WHERE voucher IN (SELECT voucher FROM d) OR voucher IS NULL
+        UNION ALL
+        SELECT voucher, CASE WHEN amount_fen < 0 THEN TRUE ELSE FALSE END, CAST(NULL AS STRING), insurance
+        FROM statement WHERE voucher IN (SELECT voucher FROM d) OR voucher IS NULL
+    ) n
+    GROUP BY voucher, reversal
 )
-SELECT voucher, insurance,
+SELECT d.voucher, COALESCE(i.our_insurance, i.statement_insurance) AS insurance,
        CASE
-           WHEN our_amount_fen IS NULL AND reversal = 1 THEN 'reversal'
-           WHEN statement_amount_fen IS NULL AND reversal = 1 THEN 'reversal'
+           WHEN d.reversal AND (our_amount_fen IS NULL OR statement_amount_fen IS NULL) THEN 'reversal'
            WHEN our_amount_fen IS NULL THEN 'statement_only'
            WHEN statement_amount_fen IS NULL THEN 'ours_only'
            WHEN our_amount_fen <> statement_amount_fen THEN 'amount'
            ELSE 'date'
        END AS kind,
        our_amount_fen, statement_amount_fen, our_date, statement_date, our_lines, statement_lines
-FROM j
-WHERE our_amount_fen IS NULL OR statement_amount_fen IS NULL
-   OR our_amount_fen <> statement_amount_fen OR our_date <> statement_date
-ORDER BY voucher, reversal, kind
+FROM d LEFT JOIN i ON d.voucher IS NOT DISTINCT FROM i.voucher AND d.reversal = i.reversal
+ORDER BY d.voucher, d.reversal, kind
 """
 
 RESULT_SCHEMA = pa.schema(
