@@ -33,7 +33,7 @@ STAGED_MIN_ROWS = 20_000  # SQLite: from this many rows on, load through an ADBC
 STAGE_PREFIX = "liangxian_stage_"
 STAGES_ATTACHED_MAX = 6  # SQLite attaches at most 10 databases to a connection
 SQLITE_ROWS_PER_STATEMENT = 256
-SQLITE_CACHE_KIB = -262_144  # negative: KiB, so 256 MiB while loading
+SQLITE_CACHE_KIB = -65_536  # negative: KiB, so 64 MiB while loading
 
 
 class BulkLoadError(Exception):
@@ -80,7 +80,10 @@ def large_cache(using: str = "default") -> Iterator[None]:
         return
     connection.ensure_connection()
     raw = connection.connection
-    # SQLite's default page cache (2 MB) turns every index update of a large load into a page miss.
+    # SQLite's default page cache (2 MB) turns every index update of a large load into a page miss. More than
+    # 64 MiB buys nothing: a transaction's dirty pages stay in the cache until it is full, so a larger one only
+    # holds a large list's rows (130 MB of pages for 300,000 rows) in memory until the commit (peak 1,036 MB
+    # against 920 MB, at the same speed; the roster build the same 3.9 s).
     (previous,) = raw.execute("PRAGMA cache_size").fetchone()
     raw.execute(f"PRAGMA cache_size = {SQLITE_CACHE_KIB}")
     try:
