@@ -98,6 +98,8 @@ class Submission(models.Model):
     rows_repaired = models.PositiveIntegerField(_("repaired"), default=0)
     rows_rejected = models.PositiveIntegerField(_("rejected"), default=0)
     code_version = models.CharField(_("code version"), max_length=40, blank=True)
+    # How the rows' digests were computed (SubmissionRow.digest): two versions' digests compare only when equal.
+    digest_scheme = models.CharField(_("row digest scheme"), max_length=40, blank=True)
     in_force_at = models.DateTimeField(_("in force since"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
 
@@ -155,6 +157,9 @@ class SubmissionRow(models.Model):
     data = BulkJSONField(_("values"), default=dict)  # canonical column key -> repaired value
     # Header as written -> cell text; kept for the rows that carry a reason (the error report), "{}" for the others.
     original = BulkJSONField(_("row as submitted"), default=dict)
+    # A 64-bit digest of name and values (Submission.digest_scheme says how): the difference between two versions
+    # compares these rather than every row's values; null where none was computed (the row is then compared).
+    digest = models.BigIntegerField(_("digest"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("submission row")

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, large_cache, read_frame
+from liangxian.batch.bulk import bulk_insert, large_cache, read_frame, temp_table
 from liangxian.core.audit import audit_record
 from liangxian.core.scans import scan_type
 from liangxian.org.models import UnitKind
@@ -60,7 +60,18 @@ ROW_FIELDS = (
     "category",
     "data",
     "original",
+    "digest",
 )
+# Polars' hash is stable within one release only: a version's digests compare with another's when both were
+# made under the same scheme; otherwise the difference compares the rows' values themselves.
+DIGEST_SCHEME = f"polars-{pl.__version__}-name-data-1"[:40]
+DIGEST_SEED = 20_251_014
+
+
+def row_digest() -> pl.Expr:
+    """The digest of a row's name and values (its JSON text), as SubmissionRow.digest stores it (signed 64-bit)."""
+    text = pl.concat_str([pl.col("name").fill_null(""), pl.lit("\x1f"), pl.col("data").fill_null("")])
+    return text.hash(seed=DIGEST_SEED).reinterpret(signed=True).alias("digest")
 
 
 def _code_version() -> str:
@@ -187,6 +198,7 @@ def submission_submit(
                 rows_repaired=counts.get(RowOutcome.REPAIRED, 0),
                 rows_rejected=counts.get(RowOutcome.REJECTED, 0),
                 code_version=_code_version(),
+                digest_scheme=DIGEST_SCHEME,
                 note=note,
             )
             submission.file.save(Path(filename).name or "list", ContentFile(data), save=False)
@@ -194,9 +206,9 @@ def submission_submit(
             submission.save()
             bulk_insert(
                 SubmissionRow,
-                classified.with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id")).select(
-                    ROW_FIELDS
-                ),
+                classified.with_columns(
+                    pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"), row_digest()
+                ).select(ROW_FIELDS),
             )
             # From here on only the values the register reads stay in memory.
             usable = None if ds.needs_approval else register_rows(classified, ds)
@@ -255,51 +267,87 @@ def _stored_rows(submission_id: int, keys: Sequence[str], *, unlike: int) -> pl.
     row out, so only the few added, removed and changed rows are read. (A version's usable rows name each person
     once: a second row of one person is rejected as a duplicate.)
     """
-    connection = connections["default"]
-    table = connection.ops.quote_name(SubmissionRow._meta.db_table)
-    wanted = [k for k in keys if k != "name"]
+    table = connections["default"].ops.quote_name(SubmissionRow._meta.db_table)
     # "+o.submission_id" keeps SQLite from walking the version's rows for each row: the ID number's index leads.
     twin = (
         f"SELECT 1 FROM {table} AS o WHERE o.id_number = r.id_number AND +o.submission_id = %s "  # noqa: S608
         "AND o.outcome <> %s AND o.name = r.name AND o.data = r.data"
     )
     where = f"WHERE r.submission_id = %s AND r.outcome <> %s AND NOT EXISTS ({twin})"
-    params = [submission_id, RowOutcome.REJECTED, unlike, RowOutcome.REJECTED]
+    return _rows_compared(where, [submission_id, RowOutcome.REJECTED, unlike, RowOutcome.REJECTED], keys)
+
+
+def _rows_compared(where: str, params: Sequence[Any], keys: Sequence[str], join: str = "") -> pl.DataFrame:
+    """Read the rows ``where`` picks (table alias r) as versions_diff compares them: person, keys, name."""
+    connection = connections["default"]
+    table = connection.ops.quote_name(SubmissionRow._meta.db_table)
+    wanted = [k for k in keys if k != "name"]
     schema: dict[str, Any] = {"id_number": pl.String, "name": pl.String}
+    source = f"{table} AS r {join} {where}"
     if connection.vendor == "postgresql" and all(_KEY.fullmatch(k) for k in wanted):
         # jsonb gives each key by itself: only the compared values leave the database.
         extracts = "".join(f", r.data ->> '{k}'" for k in wanted)
         return read_frame(
-            f"SELECT r.id_number, r.name{extracts} FROM {table} AS r {where}",  # noqa: S608 - keys checked
+            f"SELECT r.id_number, r.name{extracts} FROM {source}",  # noqa: S608 - keys checked
             params,
             schema=schema | dict.fromkeys(wanted, pl.String),
         ).select("id_number", *wanted, "name")
     if not wanted:
-        return read_frame(f"SELECT r.id_number, r.name FROM {table} AS r {where}", params, schema=schema)  # noqa: S608
+        return read_frame(f"SELECT r.id_number, r.name FROM {source}", params, schema=schema)  # noqa: S608
     # The JSON text once through the database and Polars, decoded straight into the compared keys.
     frame = read_frame(
-        f"SELECT r.id_number, r.name, r.data FROM {table} AS r {where}",  # noqa: S608 - quoted name
+        f"SELECT r.id_number, r.name, r.data FROM {source}",  # noqa: S608 - quoted name
         params,
         schema=schema | {"data": pl.Struct(dict.fromkeys(wanted, pl.String))},
     )
     return frame.unnest("data").select("id_number", *wanted, "name")
 
 
+def _digests(submission_id: int) -> pl.DataFrame:
+    table = connections["default"].ops.quote_name(SubmissionRow._meta.db_table)
+    return read_frame(
+        f"SELECT id, id_number, digest FROM {table} WHERE submission_id = %s AND outcome <> %s",  # noqa: S608
+        [submission_id, RowOutcome.REJECTED],
+        schema={"id": pl.Int64, "id_number": pl.String, "digest": pl.Int64},
+    )
+
+
+def _rows_by_digest(submission: Submission, previous: Submission, keys: Sequence[str]) -> tuple[pl.DataFrame, ...]:
+    """Both versions' rows without an identical twin in the other, found by their digests (see SubmissionRow).
+
+    Each version's (person, digest) pairs come out in one sequential read; the rows whose pair the other version
+    lacks (a row without a digest lacks it always) are then read in full, by their ids.
+    """
+    now, before = _digests(submission.pk), _digests(previous.pk)
+    on = ["id_number", "digest"]
+    picked = []
+    for mine, other in ((now, before), (before, now)):
+        ids = mine.join(other.select(on), on=on, how="anti").select("id")
+        with temp_table("lx_diff_rows", ids, types={"id": "bigint"}) as temp:
+            picked.append(_rows_compared("", [], keys, join=f"JOIN {temp} AS t ON t.id = r.id"))
+    return tuple(picked)
+
+
 def _diff_write(submission: Submission, previous: Submission | None) -> dict[str, int]:
     """Write the version's VersionChange rows against ``previous``; return the count of each kind.
 
     Both versions are read from the database, each without the rows identical in the other: persons in neither
-    reduced frame are the same in both, so the difference of the reduced frames is the whole difference.
+    reduced frame are the same in both, so the difference of the reduced frames is the whole difference. Rows
+    are identical when their digests are (made under the same scheme; a 64-bit digest), else when their values
+    are.
     """
     VersionChange.objects.filter(submission=submission).delete()
     if previous is None:
         return {}
     ds = submission.dataset
     keys = frames.compare_keys(ds.columns, ds.person_column)
-    # Each row of one version looks up its twin in the other: SQLite's default 2 MB page cache would thrash.
-    with large_cache():
-        now = _stored_rows(submission.pk, keys, unlike=previous.pk)
-        before = _stored_rows(previous.pk, keys, unlike=submission.pk)
+    if submission.digest_scheme and submission.digest_scheme == previous.digest_scheme:
+        now, before = _rows_by_digest(submission, previous, keys)
+    else:
+        # Each row of one version looks up its twin in the other: SQLite's default 2 MB page cache would thrash.
+        with large_cache():
+            now = _stored_rows(submission.pk, keys, unlike=previous.pk)
+            before = _stored_rows(previous.pk, keys, unlike=submission.pk)
     changes = frames.versions_diff(now, before, keys=keys)
     bulk_insert(VersionChange, changes.with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id")))
     return dict(changes.group_by("kind").len().iter_rows())

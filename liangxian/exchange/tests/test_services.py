@@ -394,6 +394,31 @@ def test_new_version_records_added_removed_and_changed_fields(county: dict[str, 
     assert v2.previous_id == v1.pk and v2.version == 2
 
 
+@pytest.mark.parametrize("scheme", ["same", "older"])
+def test_the_difference_is_the_same_by_digests_or_by_values(county: dict[str, Any], scheme: str) -> None:
+    from liangxian.exchange.services import DIGEST_SCHEME, submission_diff
+
+    v1 = submit_disabled(
+        county["disabled"], [disabled_row(1, "王芳"), disabled_row(2, "李四"), disabled_row(4, "赵六")]
+    )
+    approve_all(v1, county)
+    assert v1.digest_scheme == DIGEST_SCHEME
+    assert not SubmissionRow.objects.filter(submission=v1, outcome__in=["accepted", "repaired"], digest=None).exists()
+    if scheme == "older":  # v1 made by another release: its digests are not compared, its values are
+        Submission.objects.filter(pk=v1.pk).update(digest_scheme="polars-0.0-old")
+        SubmissionRow.objects.filter(submission=v1).update(digest=0)
+        v1.refresh_from_db()
+    rows = [disabled_row(1, "王芳", grade="一级"), disabled_row(3, "张三"), disabled_row(4, "赵六")]
+    v2 = submit_disabled(county["disabled"], rows)
+    expected = {
+        (ChangeKind.CHANGED, ident(1)): {"disability_grade": ["二级", "一级"]},
+        (ChangeKind.ADDED, ident(3)): {},
+        (ChangeKind.REMOVED, ident(2)): {},
+    }
+    assert {(c.kind, c.id_number): c.fields for c in VersionChange.objects.filter(submission=v2)} == expected
+    assert submission_diff(submission=v2, previous=v1) == {"changed": 1, "added": 1, "removed": 1}
+
+
 def test_identity_changes_signal_when_an_approved_list_changes(
     county: dict[str, Any], django_capture_on_commit_callbacks: Any
 ) -> None:
