@@ -52,9 +52,9 @@ def _reference(ours: list[Any], statement: list[Any]) -> set[tuple[Any, ...]]:
     for key in o.keys() | s.keys():
         a, b = o.get(key), s.get(key)
         ours_fen, statement_fen = a and a["fen"], b and b["fen"]
-        if ours_fen is not None and statement_fen is not None and ours_fen == statement_fen:
-            if a and b and a["day"] == b["day"]:
-                continue
+        same_fen = ours_fen is not None and statement_fen is not None and ours_fen == statement_fen
+        if same_fen and a and b and a["day"] == b["day"]:
+            continue
         if key[1] and (ours_fen is None or statement_fen is None):
             kind = "reversal"
         elif ours_fen is None:
