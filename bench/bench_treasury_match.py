@@ -2,8 +2,9 @@
 FULL OUTER JOIN of the same two files on the voucher (the floor).
 
 Issue 6's target: the match as the system runs it (``national.jobs.treasury_match('duckdb', …)``: DuckDB reads
-the exported Parquet itself and runs the lead's ``MATCH_SQL``: sums per voucher and sign on each side, full outer
-join, the kind of each difference) within 2× of the floor (one join of the two files, counting the mismatches:
+the exported Parquet itself and runs the lead's ``MATCH_SQL``: one grouping of both sides per voucher and sign
+keeps the vouchers that may differ, a second pass sums those vouchers' lines and names each difference's kind)
+within 2× of the floor (one join of the two files, counting the mismatches:
 no sums, no kinds). Each runs in a child process of its own, so the wall time and the peak RSS are its own.
 
 The synthetic data (``prepare``, not timed), vectorised with Polars: N payment lines of one county as
