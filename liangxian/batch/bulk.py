@@ -350,6 +350,20 @@ def read_frame(sql: str, params: Sequence[Any], *, schema: dict[str, Any], using
     return frame.with_columns(casts) if casts else frame
 
 
+@contextmanager
+def sqlite_bytes(connection: Any) -> Iterator[None]:
+    """Have a Django SQLite connection return text as bytes for a while: straight from SQLite, never decoded into
+    a Python str only to be encoded again (a JSON-lines text for Polars, lines to hash)."""
+    connection.ensure_connection()
+    raw = connection.connection
+    previous = raw.text_factory
+    raw.text_factory = bytes
+    try:
+        yield
+    finally:
+        raw.text_factory = previous
+
+
 def _sqlite_frame(
     connection: Any, sql: str, params: Sequence[Any], schema: dict[str, Any], structs: set[str]
 ) -> pl.DataFrame:
@@ -369,16 +383,9 @@ def _sqlite_frame(
         f"WITH q({', '.join(names)}) AS ({sql}) "  # noqa: S608 - the caller's query, wrapped
         f"SELECT group_concat({line}, char(10)) FROM q"
     )
-    raw = connection.connection
-    previous = raw.text_factory
-    # Bytes straight from SQLite: the text is never decoded into a Python str only to be encoded again.
-    raw.text_factory = bytes
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(wrapped, list(params))
-            (lines,) = cursor.fetchone()
-    finally:
-        raw.text_factory = previous
+    with sqlite_bytes(connection), connection.cursor() as cursor:
+        cursor.execute(wrapped, list(params))
+        (lines,) = cursor.fetchone()
     if not lines:
         return pl.DataFrame(schema=schema)
     frame = pl.read_ndjson(io.BytesIO(lines), schema=dict(zip(names, schema.values(), strict=True)))

@@ -17,7 +17,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, large_cache, read_frame, temp_table
+from liangxian.batch.bulk import bulk_insert, large_cache, read_frame, sqlite_bytes, temp_table
 from liangxian.core.audit import audit_record
 from liangxian.core.models import AuditEvent, Division, DivisionLevel
 from liangxian.core.scope import Actor
@@ -475,19 +475,13 @@ _DIGEST_CHUNK = 50_000
 def _sqlite_batch_digest(connection: Any, sql: str, batch: str) -> tuple[int, str]:
     """Let SQLite write each row as the JSON array orjson writes (``json_array``: the same escapes, raw UTF-8) and
     hash the lines as bytes, with no value ever made a Python object; the tests hold it byte-equal to core's."""
-    raw = connection.connection
-    previous = raw.text_factory
-    raw.text_factory = bytes
     digest = hashlib.sha256()
     count = 0
-    try:
-        with connection.cursor() as cursor:
-            cursor.execute(sql, [batch])
-            while rows := cursor.fetchmany(_DIGEST_CHUNK):
-                digest.update(b"\n".join(line for (line,) in rows) + b"\n")
-                count += len(rows)
-    finally:
-        raw.text_factory = previous
+    with sqlite_bytes(connection), connection.cursor() as cursor:
+        cursor.execute(sql, [batch])
+        while rows := cursor.fetchmany(_DIGEST_CHUNK):
+            digest.update(b"\n".join(line for (line,) in rows) + b"\n")
+            count += len(rows)
     return count, digest.hexdigest()
 
 
