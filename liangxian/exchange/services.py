@@ -18,7 +18,15 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, large_cache, read_frame, temp_table
+from liangxian.batch.bulk import (
+    bulk_insert,
+    checkpoint_after,
+    large_cache,
+    read_ahead,
+    read_frame,
+    reads_ahead,
+    temp_table,
+)
 from liangxian.core.audit import audit_record
 from liangxian.core.scans import scan_type
 from liangxian.org.models import UnitKind
@@ -36,7 +44,7 @@ from .models import (
     SubmissionStatus,
     VersionChange,
 )
-from .signals import identity_changes_reported, list_in_force
+from .signals import identity_changes_reported, list_in_force, list_loading
 
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
@@ -174,7 +182,8 @@ def submission_submit(
     counts = dict(classified.group_by("outcome").len().iter_rows())
     report("load", 0.6)
     try:
-        with transaction.atomic():
+        # The commit's checkpoint (copying the WAL's pages into the SQLite file) runs after the answer.
+        with checkpoint_after(), transaction.atomic(), reads_ahead():
             # One writer per list at a time: versions are numbered in order.
             Dataset.objects.select_for_update().filter(pk=ds.pk).first()
             last = Submission.objects.filter(dataset=ds, unit=unit).aggregate(v=Max("version"))["v"] or 0
@@ -204,17 +213,25 @@ def submission_submit(
             submission.file.save(Path(filename).name or "list", ContentFile(data), save=False)
             del data  # kept in the file store now: free it before the register's frames (peak memory)
             submission.save()
-            bulk_insert(
-                SubmissionRow,
-                classified.with_columns(
-                    pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"), row_digest()
-                ).select(ROW_FIELDS),
-            )
+            loaded = classified.with_columns(
+                pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"), row_digest()
+            ).select(ROW_FIELDS)
+            if previous is not None and previous.digest_scheme == DIGEST_SCHEME:
+                # The rows the difference compares by digest: the earlier version's come out of the database
+                # on a second connection while this one loads (see batch.bulk.read_ahead).
+                sql, params, schema = _digests_query(previous.pk)
+                read_ahead(sql, params, schema=schema)
+            if not ds.needs_approval:
+                list_loading.send(sender=Submission, dataset=ds, rows=classified.height)
+            bulk_insert(SubmissionRow, loaded)
+            # This version's digests stay in memory for the difference rather than being read back.
+            mine = loaded.filter(pl.col("outcome") != RowOutcome.REJECTED).select("row_number", "id_number", "digest")
+            del loaded
             # From here on only the values the register reads stay in memory.
             usable = None if ds.needs_approval else register_rows(classified, ds)
             del classified
             report("diff", 0.8)
-            changed = _diff_write(submission, previous)
+            changed = _diff_write(submission, previous, mine=mine)
             audit_record(
                 actor=actor,
                 action="exchange.submission.submit",
@@ -303,32 +320,47 @@ def _rows_compared(where: str, params: Sequence[Any], keys: Sequence[str], join:
     return frame.unnest("data").select("id_number", *wanted, "name")
 
 
-def _digests(submission_id: int) -> pl.DataFrame:
+def _digests_query(submission_id: int) -> tuple[str, list[Any], dict[str, Any]]:
+    """The query of a version's usable rows' (id, id_number, digest): SQL, parameters, schema."""
     table = connections["default"].ops.quote_name(SubmissionRow._meta.db_table)
-    return read_frame(
-        f"SELECT id, id_number, digest FROM {table} WHERE submission_id = %s AND outcome <> %s",  # noqa: S608
-        [submission_id, RowOutcome.REJECTED],
-        schema={"id": pl.Int64, "id_number": pl.String, "digest": pl.Int64},
-    )
+    sql = f"SELECT id, id_number, digest FROM {table} WHERE submission_id = %s AND outcome <> %s"  # noqa: S608
+    return sql, [submission_id, RowOutcome.REJECTED], {"id": pl.Int64, "id_number": pl.String, "digest": pl.Int64}
 
 
-def _rows_by_digest(submission: Submission, previous: Submission, keys: Sequence[str]) -> tuple[pl.DataFrame, ...]:
+def _digests(submission_id: int) -> pl.DataFrame:
+    sql, params, schema = _digests_query(submission_id)
+    return read_frame(sql, params, schema=schema)
+
+
+def _rows_by_digest(
+    submission: Submission, previous: Submission, keys: Sequence[str], mine: pl.DataFrame | None = None
+) -> tuple[pl.DataFrame, ...]:
     """Both versions' rows without an identical twin in the other, found by their digests (see SubmissionRow).
 
-    Each version's (person, digest) pairs come out in one sequential read; the rows whose pair the other version
-    lacks (a row without a digest lacks it always) are then read in full, by their ids.
+    Each version's (person, digest) pairs come out in one sequential read, or for the version just loaded from
+    memory (``mine``: row_number, id_number, digest of its usable rows); the rows whose pair the other version
+    lacks (a row without a digest lacks it always) are then read in full, by their ids or row numbers.
     """
-    now, before = _digests(submission.pk), _digests(previous.pk)
+    before = _digests(previous.pk)
     on = ["id_number", "digest"]
+    if mine is None:
+        now = _digests(submission.pk)
+        now_join = "JOIN {temp} AS t ON t.id = r.id"
+    else:
+        now = mine
+        now_join = f"JOIN {{temp}} AS t ON t.row_number = r.row_number AND r.submission_id = {int(submission.pk)}"
     picked = []
-    for mine, other in ((now, before), (before, now)):
-        ids = mine.join(other.select(on), on=on, how="anti").select("id")
-        with temp_table("lx_diff_rows", ids, types={"id": "bigint"}) as temp:
-            picked.append(_rows_compared("", [], keys, join=f"JOIN {temp} AS t ON t.id = r.id"))
+    for mine_side, other, join, key in ((now, before, now_join, now.columns[0]), (before, now, None, "id")):
+        ids = mine_side.join(other.select(on), on=on, how="anti").select(key)
+        with temp_table("lx_diff_rows", ids, types={key: "bigint"}) as temp:
+            clause = (join or "JOIN {temp} AS t ON t.id = r.id").format(temp=temp)
+            picked.append(_rows_compared("", [], keys, join=clause))
     return tuple(picked)
 
 
-def _diff_write(submission: Submission, previous: Submission | None) -> dict[str, int]:
+def _diff_write(
+    submission: Submission, previous: Submission | None, *, mine: pl.DataFrame | None = None
+) -> dict[str, int]:
     """Write the version's VersionChange rows against ``previous``; return the count of each kind.
 
     Both versions are read from the database, each without the rows identical in the other: persons in neither
@@ -342,7 +374,7 @@ def _diff_write(submission: Submission, previous: Submission | None) -> dict[str
     ds = submission.dataset
     keys = frames.compare_keys(ds.columns, ds.person_column)
     if submission.digest_scheme and submission.digest_scheme == previous.digest_scheme:
-        now, before = _rows_by_digest(submission, previous, keys)
+        now, before = _rows_by_digest(submission, previous, keys, mine)
     else:
         # Each row of one version looks up its twin in the other: SQLite's default 2 MB page cache would thrash.
         with large_cache():

@@ -17,8 +17,9 @@ class RegistryConfig(AppConfig):
 
         seal_register(Person, batch_field="batch", columns=PERSON_SEALED_COLUMNS)
 
-        from liangxian.exchange.signals import list_in_force
+        from liangxian.exchange.signals import list_in_force, list_loading
 
-        from .services import register_apply_on_list_in_force
+        from .services import register_apply_on_list_in_force, register_read_ahead_on_list_loading
 
         list_in_force.connect(register_apply_on_list_in_force, dispatch_uid="registry.register_apply")
+        list_loading.connect(register_read_ahead_on_list_loading, dispatch_uid="registry.register_read_ahead")

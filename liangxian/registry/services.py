@@ -17,7 +17,7 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, large_cache, read_frame, sqlite_bytes, temp_table
+from liangxian.batch.bulk import bulk_insert, large_cache, read_ahead, read_frame, sqlite_bytes, temp_table
 from liangxian.core.audit import audit_record
 from liangxian.core.models import AuditEvent, Division, DivisionLevel
 from liangxian.core.scope import Actor
@@ -38,7 +38,7 @@ from .models import (
 if TYPE_CHECKING:
     from django.core.files.uploadedfile import UploadedFile
 
-    from liangxian.exchange.models import Submission
+    from liangxian.exchange.models import Dataset, Submission
     from liangxian.org.models import Unit, User
 
 ACCEPTED_OUTCOMES = ("accepted", "repaired")
@@ -214,15 +214,24 @@ def _villages(using: str) -> pl.DataFrame:
     return pl.DataFrame(rows, schema={"code": pl.String, "name": pl.String, "township_name": pl.String}, orient="row")
 
 
+_REGISTER_COLUMNS = (
+    "id, id_type, id_number, name, sex, CAST(birth_date AS TEXT), village_code, status, CAST(status_date AS TEXT), "
+    "phone, relation, household_id, batch"
+)
+
+
+def _whole_register_sql(using: str) -> str:
+    table = connections[using].ops.quote_name(Person._meta.db_table)
+    return f"SELECT {_REGISTER_COLUMNS} FROM {table}"  # noqa: S608 - quoted name
+
+
 def _register_frame(listed: pl.DataFrame, using: str) -> pl.DataFrame:
     """Fetch the register's values of the persons a list names (the whole register for a large list)."""
     table = connections[using].ops.quote_name(Person._meta.db_table)
-    columns = (
-        "id, id_type, id_number, name, sex, CAST(birth_date AS TEXT), village_code, status, CAST(status_date AS TEXT), "
-        "phone, relation, household_id, batch"
-    )
+    columns = _REGISTER_COLUMNS
     if listed.height > _LARGE_LIST:
-        return read_frame(f"SELECT {columns} FROM {table}", [], schema=REGISTER_SCHEMA, using=using)  # noqa: S608
+        # Read ahead, while the list's rows were loaded, where the database allows (register_read_ahead).
+        return read_frame(_whole_register_sql(using), [], schema=REGISTER_SCHEMA, using=using)
     parts = [pl.DataFrame(schema=REGISTER_SCHEMA)]
     numbers = listed["id_number"].unique().to_list()
     for start in range(0, len(numbers), _IN_CHUNK):
@@ -931,6 +940,16 @@ def verification_request_escalate(
             payload={"from": locked.pk, "level": level, "target": carrier.pk, "reason": locked.answer},
         )
     return upper
+
+
+def register_read_ahead_on_list_loading(sender: object, *, dataset: Dataset, rows: int, **kwargs: object) -> None:
+    """Start reading the whole register while a large list that applies to it is loaded (exchange.list_loading).
+
+    The apply reads it before it writes anything to the register (see _register_frame), so the read ahead sees
+    what the apply would (batch.bulk.read_ahead).
+    """
+    if rows > _LARGE_LIST:
+        read_ahead(_whole_register_sql("default"), [], schema=REGISTER_SCHEMA)
 
 
 def register_apply_on_list_in_force(
