@@ -25,8 +25,9 @@ from typing import Any
 
 import polars as pl
 import pyarrow as pa
-from django.conf import settings
 from django.db import connections, models, transaction
+
+from .ahead import ahead_taken, sqlite_in_memory
 
 log = logging.getLogger(__name__)
 
@@ -106,7 +107,7 @@ def checkpoint_after(using: str = "default") -> Iterator[None]:
     for nobody: readers and writers go on while it copies.
     """
     connection = connections[using]
-    if connection.vendor != "sqlite" or connection.in_atomic_block or _in_memory(connection):
+    if connection.vendor != "sqlite" or connection.in_atomic_block or sqlite_in_memory(connection):
         yield
         return
     connection.ensure_connection()
@@ -122,10 +123,6 @@ def checkpoint_after(using: str = "default") -> Iterator[None]:
     finally:
         raw.execute(f"PRAGMA wal_autocheckpoint = {int(previous)}")
         _checkpoints.submit(str(connection.settings_dict["NAME"]))
-
-
-def _in_memory(connection: Any) -> bool:
-    return bool(connection.is_in_memory_db())
 
 
 class _Checkpointer:
@@ -394,10 +391,10 @@ def read_frame(sql: str, params: Sequence[Any], *, schema: dict[str, Any], using
 
     Select dates as text (``CAST(col AS TEXT)``): Polars parses them in one pass, where the drivers would build a
     ``date`` per cell. A ``pl.Struct`` column is a JSON column decoded into the struct's fields (the others are
-    dropped unread). Row order is the query's only where the caller sorts the frame after. A read started by
-    ``read_ahead`` in this scope with the same query is taken instead of reading again.
+    dropped unread). Row order is the query's only where the caller sorts the frame after. A read of the same query
+    started by ``ahead.read_ahead`` in this scope, and still current, is taken instead of reading again.
     """
-    ahead = _ahead_taken(sql, params, using)
+    ahead = ahead_taken(sql, params, using)
     if ahead is not None:
         return ahead
     connection = connections[using]
@@ -428,108 +425,6 @@ def read_frame(sql: str, params: Sequence[Any], *, schema: dict[str, Any], using
     casts = [pl.col(k).str.to_date("%Y-%m-%d", strict=False) for k, v in schema.items() if v == pl.Date]
     casts += [pl.col(k).is_in(["t", "true", "1", "True"]) for k, v in schema.items() if v == pl.Boolean]
     return frame.with_columns(casts) if casts else frame
-
-
-class _ReadsAhead(threading.local):
-    """This thread's scopes of reads ahead, innermost last: (connection alias, {(sql, params): future})."""
-
-    def __init__(self) -> None:
-        self.scopes: list[tuple[str, dict[tuple[str, tuple[Any, ...]], Future[pl.DataFrame]]]] = []
-        self.taken = 0  # reads ahead taken by a later read_frame (tests, benchmarks)
-
-
-_ahead = _ReadsAhead()
-
-
-@contextmanager
-def reads_ahead(using: str = "default") -> Iterator[None]:
-    """Open a scope, inside a transaction, in which ``read_ahead`` may start reads on a second connection.
-
-    The reads end with the scope: one not taken by then is waited for and dropped (nothing reads after the
-    transaction it was started for).
-    """
-    scope: dict[tuple[str, tuple[Any, ...]], Future[pl.DataFrame]] = {}
-    _ahead.scopes.append((using, scope))
-    try:
-        yield
-    finally:
-        _ahead.scopes.pop()
-        for future in scope.values():
-            with suppress(Exception):
-                future.result()
-
-
-def _ahead_possible(using: str) -> bool:
-    """Tell whether a second connection sees what this transaction sees, as it was when it began.
-
-    So it is on a SQLite file in WAL mode whose transaction this very block began with BEGIN IMMEDIATE: the write
-    lock was taken at its start, so nothing has been committed since, and a reader beside it sees the database as
-    the transaction found it. A transaction begun outside the block (a test's, say) may hold uncommitted rows a
-    second connection cannot see; PostgreSQL's other transactions may commit at any time.
-    """
-    connection = connections[using]
-    return (
-        getattr(settings, "LIANGXIAN_READ_AHEAD", True)
-        and connection.vendor == "sqlite"
-        and not _in_memory(connection)
-        and len(connection.atomic_blocks) == 1
-        and str(connection.settings_dict.get("OPTIONS", {}).get("transaction_mode", "")).upper() == "IMMEDIATE"
-    )
-
-
-def read_ahead(sql: str, params: Sequence[Any], *, schema: dict[str, Any], using: str = "default") -> bool:
-    """Start ``read_frame(sql, params)`` on a second connection, for the same read later in this scope to take.
-
-    The database work then overlaps the caller's own (a bulk load, say), on the second core. The read sees the
-    database as this transaction began (see _ahead_possible): read ahead only what this transaction will not
-    have written by the time it reads it. Return whether the read was started; where it cannot be (no scope,
-    PostgreSQL, an in-memory database, a transaction begun outside), the later read_frame reads as usual.
-    """
-    if not _ahead.scopes or _ahead.scopes[-1][0] != using or not _ahead_possible(using):
-        return False
-    scope = _ahead.scopes[-1][1]
-    key = (sql, tuple(params))
-    if key in scope:
-        return True
-
-    def read() -> pl.DataFrame:
-        # This thread's own connection (Django keeps one per thread), closed after the one read.
-        try:
-            return read_frame(sql, params, schema=schema, using=using)
-        finally:
-            connections[using].close()
-
-    scope[key] = _ahead_pool().submit(read)
-    return True
-
-
-def _ahead_taken(sql: str, params: Sequence[Any], using: str) -> pl.DataFrame | None:
-    if not _ahead.scopes or _ahead.scopes[-1][0] != using:
-        return None
-    future = _ahead.scopes[-1][1].pop((sql, tuple(params)), None)
-    if future is None:
-        return None
-    try:
-        frame = future.result()
-    except Exception:  # the read is made again on this connection, which reports its error
-        log.warning("a read ahead failed; reading again", exc_info=True)
-        return None
-    _ahead.taken += 1
-    return frame
-
-
-def reads_ahead_taken() -> int:
-    """Count the reads ahead this thread has taken so far."""
-    return _ahead.taken
-
-
-_ahead_pools: list[ThreadPoolExecutor] = []
-
-
-def _ahead_pool() -> ThreadPoolExecutor:
-    if not _ahead_pools:
-        _ahead_pools.append(ThreadPoolExecutor(max_workers=2, thread_name_prefix="read-ahead"))
-    return _ahead_pools[0]
 
 
 @contextmanager

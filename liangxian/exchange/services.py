@@ -18,13 +18,12 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from liangxian.batch.ahead import atomic_reading_ahead, read_ahead
 from liangxian.batch.bulk import (
     bulk_insert,
     checkpoint_after,
     large_cache,
-    read_ahead,
     read_frame,
-    reads_ahead,
     temp_table,
 )
 from liangxian.core.audit import audit_record
@@ -183,7 +182,7 @@ def submission_submit(
     report("load", 0.6)
     try:
         # The commit's checkpoint (copying the WAL's pages into the SQLite file) runs after the answer.
-        with checkpoint_after(), transaction.atomic(), reads_ahead():
+        with checkpoint_after(), atomic_reading_ahead():
             # One writer per list at a time: versions are numbered in order.
             Dataset.objects.select_for_update().filter(pk=ds.pk).first()
             last = Submission.objects.filter(dataset=ds, unit=unit).aggregate(v=Max("version"))["v"] or 0
@@ -216,13 +215,9 @@ def submission_submit(
             loaded = classified.with_columns(
                 pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"), row_digest()
             ).select(ROW_FIELDS)
-            if previous is not None and previous.digest_scheme == DIGEST_SCHEME:
-                # The rows the difference compares by digest: the earlier version's come out of the database
-                # on a second connection while this one loads (see batch.bulk.read_ahead).
-                sql, params, schema = _digests_query(previous.pk)
-                read_ahead(sql, params, schema=schema)
-            if not ds.needs_approval:
-                list_loading.send(sender=Submission, dataset=ds, rows=classified.height)
+            # While the rows load, what the transaction reads next is read on a second connection where SQLite
+            # allows it (batch.ahead): the earlier version's digests here, the register in its app.
+            _read_ahead(ds, previous, rows=classified.height)
             bulk_insert(SubmissionRow, loaded)
             # This version's digests stay in memory for the difference rather than being read back.
             mine = loaded.filter(pl.col("outcome") != RowOutcome.REJECTED).select("row_number", "id_number", "digest")
@@ -265,6 +260,14 @@ def submission_submit(
         raise _duplicate_error(existing) from None
     report("done", 1.0)
     return submission
+
+
+def _read_ahead(dataset: Dataset, previous: Submission | None, *, rows: int) -> None:
+    if previous is not None and previous.digest_scheme == DIGEST_SCHEME:
+        sql, params, schema = _digests_query(previous.pk)
+        read_ahead(sql, params, schema=schema)
+    if not dataset.needs_approval:
+        list_loading.send(sender=Submission, dataset=dataset, rows=rows)
 
 
 def _in_force(dataset: Dataset, unit: Unit) -> Submission | None:

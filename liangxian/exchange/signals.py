@@ -25,7 +25,7 @@ identity_changes_reported = Signal()
 # The exchange sits below the register and does not import it; the register connects in its AppConfig.
 list_in_force = Signal()
 
-# Sent INSIDE that same transaction before a list's rows are loaded, when the list will be put in force in it,
-# with ``dataset`` (exchange.Dataset) and ``rows`` (the number of rows in the file): a receiver may start reads
-# of its own there (batch.bulk.read_ahead) that overlap the load. Nothing is written yet.
+# Sent INSIDE that same transaction just before a list's rows are loaded, when the list will be put in force in
+# it, with ``dataset`` (exchange.Dataset) and ``rows`` (the rows in the file): a receiver may start reads of what
+# the transaction reads later (batch.ahead.read_ahead), which run while the rows load. Nothing is written yet.
 list_loading = Signal()

@@ -17,7 +17,8 @@ from django.db import connections, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.bulk import bulk_insert, large_cache, read_ahead, read_frame, sqlite_bytes, temp_table
+from liangxian.batch.ahead import read_ahead
+from liangxian.batch.bulk import bulk_insert, large_cache, read_frame, sqlite_bytes, temp_table
 from liangxian.core.audit import audit_record
 from liangxian.core.models import AuditEvent, Division, DivisionLevel
 from liangxian.core.scope import Actor
@@ -943,10 +944,10 @@ def verification_request_escalate(
 
 
 def register_read_ahead_on_list_loading(sender: object, *, dataset: Dataset, rows: int, **kwargs: object) -> None:
-    """Start reading the whole register while a large list that applies to it is loaded (exchange.list_loading).
+    """Start reading the whole register while a large list that applies to it loads (exchange.list_loading).
 
-    The apply reads it before it writes anything to the register (see _register_frame), so the read ahead sees
-    what the apply would (batch.bulk.read_ahead).
+    The apply reads it before it writes anything to the register (see _register_frame), so the read ahead holds
+    what the apply would read, when batch.ahead confirms it.
     """
     if rows > _LARGE_LIST:
         read_ahead(_whole_register_sql("default"), [], schema=REGISTER_SCHEMA)

@@ -39,7 +39,8 @@ from pathlib import Path
 import django
 django.setup()
 from django.db import connection
-from liangxian.batch.bulk import checkpoints_wait, reads_ahead_taken
+from liangxian.batch.ahead import reads_ahead_taken
+from liangxian.batch.bulk import checkpoints_wait
 from liangxian.exchange.services import submission_submit
 from liangxian.org.models import User
 
