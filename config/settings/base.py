@@ -194,6 +194,9 @@ CONTENT_SECURITY_POLICY = {
 # SQLite: a large list's transaction reads what it can ahead on a second connection while it loads
 # (batch.bulk.read_ahead); "0" reads everything on the transaction's own connection, as PostgreSQL does.
 LIANGXIAN_READ_AHEAD = os.environ.get("LIANGXIAN_READ_AHEAD", "1") != "0"
+# SQLite: the next version of the household register compares with the register only the persons that may have
+# changed since the last one was applied (registry.services._incremental); "0" compares the whole list each time.
+LIANGXIAN_REGISTER_INCREMENTAL = os.environ.get("LIANGXIAN_REGISTER_INCREMENTAL", "1") != "0"
 LIANGXIAN_COUNTY_CODE = os.environ.get("LIANGXIAN_COUNTY_CODE", "653123")
 LIANGXIAN_PRACTICE_SITE = os.environ.get("LIANGXIAN_PRACTICE_SITE", "") == "1"
 # The public site's address (SPEC 10); proofs printed on the intranet put its check URL in their QR code.

@@ -217,7 +217,7 @@ def submission_submit(
             ).select(ROW_FIELDS)
             # While the rows load, what the transaction reads next is read on a second connection where SQLite
             # allows it (batch.ahead): the earlier version's digests here, the register in its app.
-            _read_ahead(ds, previous, rows=classified.height)
+            _read_ahead(submission, previous, rows=classified.height)
             bulk_insert(SubmissionRow, loaded)
             # This version's digests stay in memory for the difference rather than being read back.
             mine = loaded.filter(pl.col("outcome") != RowOutcome.REJECTED).select("row_number", "id_number", "digest")
@@ -226,7 +226,7 @@ def submission_submit(
             usable = None if ds.needs_approval else register_rows(classified, ds)
             del classified
             report("diff", 0.8)
-            changed = _diff_write(submission, previous, mine=mine)
+            changed, differing = _diff_rows_write(submission, previous, mine=mine)
             audit_record(
                 actor=actor,
                 action="exchange.submission.submit",
@@ -251,7 +251,7 @@ def submission_submit(
             else:
                 report("apply", 0.9)
                 # The register takes the rows from memory rather than reading the version back.
-                _put_in_force(actor, submission, usable)
+                _put_in_force(actor, submission, usable, differing)
     except IntegrityError:
         # Another request stored the same file a moment earlier: point at its version.
         existing = _duplicate(ds, unit, sha256)
@@ -262,12 +262,12 @@ def submission_submit(
     return submission
 
 
-def _read_ahead(dataset: Dataset, previous: Submission | None, *, rows: int) -> None:
+def _read_ahead(submission: Submission, previous: Submission | None, *, rows: int) -> None:
     if previous is not None and previous.digest_scheme == DIGEST_SCHEME:
         sql, params, schema = _digests_query(previous.pk)
         read_ahead(sql, params, schema=schema)
-    if not dataset.needs_approval:
-        list_loading.send(sender=Submission, dataset=dataset, rows=rows)
+    if not submission.dataset.needs_approval:
+        list_loading.send(sender=Submission, dataset=submission.dataset, rows=rows, submission=submission)
 
 
 def _in_force(dataset: Dataset, unit: Unit) -> Submission | None:
@@ -337,8 +337,9 @@ def _digests(submission_id: int) -> pl.DataFrame:
 
 def _rows_by_digest(
     submission: Submission, previous: Submission, keys: Sequence[str], mine: pl.DataFrame | None = None
-) -> tuple[pl.DataFrame, ...]:
-    """Both versions' rows without an identical twin in the other, found by their digests (see SubmissionRow).
+) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
+    """Both versions' rows without an identical twin in the other, found by their digests (see SubmissionRow), and
+    the ID numbers of this version's such rows.
 
     Each version's (person, digest) pairs come out in one sequential read, or for the version just loaded from
     memory (``mine``: row_number, id_number, digest of its usable rows); the rows whose pair the other version
@@ -353,31 +354,44 @@ def _rows_by_digest(
         now = mine
         now_join = f"JOIN {{temp}} AS t ON t.row_number = r.row_number AND r.submission_id = {int(submission.pk)}"
     picked = []
+    differing = pl.Series("id_number", [], dtype=pl.String)
     for mine_side, other, join, key in ((now, before, now_join, now.columns[0]), (before, now, None, "id")):
-        ids = mine_side.join(other.select(on), on=on, how="anti").select(key)
-        with temp_table("lx_diff_rows", ids, types={key: "bigint"}) as temp:
+        unmatched = mine_side.join(other.select(on), on=on, how="anti")
+        if mine_side is now:
+            differing = unmatched["id_number"]
+        with temp_table("lx_diff_rows", unmatched.select(key), types={key: "bigint"}) as temp:
             clause = (join or "JOIN {temp} AS t ON t.id = r.id").format(temp=temp)
             picked.append(_rows_compared("", [], keys, join=clause))
-    return tuple(picked)
+    return picked[0], picked[1], differing
 
 
 def _diff_write(
     submission: Submission, previous: Submission | None, *, mine: pl.DataFrame | None = None
 ) -> dict[str, int]:
-    """Write the version's VersionChange rows against ``previous``; return the count of each kind.
+    """Write the version's VersionChange rows against ``previous``; return the count of each kind."""
+    return _diff_rows_write(submission, previous, mine=mine)[0]
+
+
+def _diff_rows_write(
+    submission: Submission, previous: Submission | None, *, mine: pl.DataFrame | None = None
+) -> tuple[dict[str, int], pl.Series | None]:
+    """Write the version's VersionChange rows against ``previous``; return the count of each kind, and the ID
+    numbers of the version's usable rows that differ in any value from ``previous``'s (None where unknown).
 
     Both versions are read from the database, each without the rows identical in the other: persons in neither
     reduced frame are the same in both, so the difference of the reduced frames is the whole difference. Rows
     are identical when their digests are (made under the same scheme; a 64-bit digest), else when their values
-    are.
+    are. (A row may differ in a value the difference does not compare: it is among the differing ID numbers all
+    the same, for the register, but no VersionChange.)
     """
     VersionChange.objects.filter(submission=submission).delete()
     if previous is None:
-        return {}
+        return {}, None
     ds = submission.dataset
     keys = frames.compare_keys(ds.columns, ds.person_column)
+    differing = None
     if submission.digest_scheme and submission.digest_scheme == previous.digest_scheme:
-        now, before = _rows_by_digest(submission, previous, keys, mine)
+        now, before, differing = _rows_by_digest(submission, previous, keys, mine)
     else:
         # Each row of one version looks up its twin in the other: SQLite's default 2 MB page cache would thrash.
         with large_cache():
@@ -385,7 +399,7 @@ def _diff_write(
             before = _stored_rows(previous.pk, keys, unlike=submission.pk)
     changes = frames.versions_diff(now, before, keys=keys)
     bulk_insert(VersionChange, changes.with_columns(pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id")))
-    return dict(changes.group_by("kind").len().iter_rows())
+    return dict(changes.group_by("kind").len().iter_rows()), differing
 
 
 def submission_diff(*, submission: Submission, previous: Submission | None) -> dict[str, int]:
@@ -394,9 +408,11 @@ def submission_diff(*, submission: Submission, previous: Submission | None) -> d
         return _diff_write(submission, previous)
 
 
-def _register_apply(actor: User | None, submission: Submission, rows: pl.DataFrame | None = None) -> None:
+def _register_apply(
+    actor: User | None, submission: Submission, rows: pl.DataFrame | None, differing: pl.Series | None
+) -> None:
     """Let the register apply the list now in force, inside this transaction (see signals.list_in_force)."""
-    list_in_force.send(sender=Submission, actor=actor, submission=submission, rows=rows)
+    list_in_force.send(sender=Submission, actor=actor, submission=submission, rows=rows, differing=differing)
 
 
 def register_rows(classified: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
@@ -413,10 +429,16 @@ def register_rows(classified: pl.DataFrame, dataset: Dataset) -> pl.DataFrame:
     )
 
 
-def _put_in_force(actor: User | None, submission: Submission, rows: pl.DataFrame | None = None) -> None:
+def _put_in_force(
+    actor: User | None,
+    submission: Submission,
+    rows: pl.DataFrame | None = None,
+    differing: pl.Series | None = None,
+) -> None:
     """Make a version the list in force: supersede the one before, update the register, report changes.
 
-    ``rows`` are the version's usable rows in memory (see register_rows), when the caller has them.
+    ``rows`` are the version's usable rows in memory (see register_rows), when the caller has them; ``differing``
+    the ID numbers of those that differ from ``submission.previous``'s (see _diff_rows_write).
     """
     ds = submission.dataset
     current = _in_force(ds, submission.unit)
@@ -428,7 +450,7 @@ def _put_in_force(actor: User | None, submission: Submission, rows: pl.DataFrame
     if current is not None and current.pk != submission.pk:
         if submission.previous_id != current.pk:
             submission.previous = current
-            _diff_write(submission, current)
+            _changed, differing = _diff_rows_write(submission, current)
         current.status = SubmissionStatus.SUPERSEDED
         current.save(update_fields=["status"])
     submission.status = SubmissionStatus.IN_FORCE
@@ -440,7 +462,7 @@ def _put_in_force(actor: User | None, submission: Submission, rows: pl.DataFrame
         obj=submission,
         payload={"dataset": ds.code, "version": submission.version, "superseded": current.pk if current else None},
     )
-    _register_apply(actor, submission, rows)
+    _register_apply(actor, submission, rows, differing)
     if ds.needs_approval and submission.previous_id is not None:
         changes = VersionChange.objects.filter(submission=submission)
         if changes.exists():

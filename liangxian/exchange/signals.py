@@ -19,13 +19,16 @@ from django.dispatch import Signal
 
 identity_changes_reported = Signal()
 
-# Sent INSIDE the transaction that puts a list in force, with ``actor``, ``submission`` and ``rows`` (the
-# version's usable rows as a frame when the sender has them in memory, else None): the register
+# Sent INSIDE the transaction that puts a list in force, with ``actor``, ``submission``, ``rows`` (the
+# version's usable rows as a frame when the sender has them in memory, else None) and ``differing`` (the ID numbers
+# of those rows that differ in any value from the version it replaces, ``submission.previous``'s; None when not
+# known): the register
 # (registry app) applies the list there, so a failure of the register rolls the whole version back.
 # The exchange sits below the register and does not import it; the register connects in its AppConfig.
 list_in_force = Signal()
 
 # Sent INSIDE that same transaction just before a list's rows are loaded, when the list will be put in force in
-# it, with ``dataset`` (exchange.Dataset) and ``rows`` (the rows in the file): a receiver may start reads of what
+# it, with ``dataset`` (exchange.Dataset), ``submission`` (the new version, saved) and ``rows`` (the rows in the
+# file): a receiver may start reads of what
 # the transaction reads later (batch.ahead.read_ahead), which run while the rows load. Nothing is written yet.
 list_loading = Signal()

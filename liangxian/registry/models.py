@@ -212,3 +212,48 @@ class VerificationRequest(models.Model):
 
     def __str__(self) -> str:
         return f"{self.requester} → {self.target}: {self.status}"
+
+
+class RegisterChange(models.Model):
+    """A resident or household updated or removed, as the database's own triggers record it (SQLite).
+
+    Written by no code: triggers on the person and household tables add a row for every row they update or delete,
+    whoever does it. ApplyMark reads what came after a list's apply.
+    """
+
+    person_id = models.BigIntegerField(_("person"), null=True, blank=True)
+    old_id_number = models.CharField(_("ID number before"), max_length=30, blank=True)
+    new_id_number = models.CharField(_("ID number after"), max_length=30, blank=True)
+    household_id = models.BigIntegerField(_("household"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("register change")
+        verbose_name_plural = _("register changes")
+
+    def __str__(self) -> str:
+        return f"{self.pk}: person {self.person_id} household {self.household_id}"
+
+
+class ApplyMark(models.Model):
+    """Where the register stood when a version of a list was applied to it (SQLite).
+
+    The next version of the same list then compares with the register only the persons whose rows differ, those
+    the register changed for since (RegisterChange, persons added), and those this version could not place: for
+    all others the register already holds what applying their unchanged row gives (see registry.services).
+    """
+
+    submission = models.OneToOneField(
+        "exchange.Submission", verbose_name=_("submission"), on_delete=models.CASCADE, related_name="apply_mark"
+    )
+    change_id = models.BigIntegerField(_("last register change"))
+    person_id = models.BigIntegerField(_("last person"))
+    household_id = models.BigIntegerField(_("last household"))
+    context = models.CharField(_("context digest"), max_length=64)
+    unplaced = models.JSONField(_("ID numbers not placed"), default=list, blank=True)
+
+    class Meta:
+        verbose_name = _("apply mark")
+        verbose_name_plural = _("apply marks")
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} @ {self.change_id}"

@@ -8,12 +8,15 @@ import time
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import orjson
 import polars as pl
+from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import connections, transaction
+from django.db.models import Max, Min
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -26,12 +29,14 @@ from liangxian.core.sealing import SEAL_VERSION, seal_spec
 
 from . import frames, rules
 from .models import (
+    ApplyMark,
     ChangeRequest,
     ChangeRequestStatus,
     Household,
     Person,
     PersonCategory,
     PersonFact,
+    RegisterChange,
     VerificationRequest,
     VerificationStatus,
 )
@@ -91,16 +96,21 @@ class ApplyResult:
     categories_closed: int = 0
     not_in_register: int = 0  # persons of a non-police list the household register does not hold (not created)
     unplaced: int = 0  # police rows whose village could not be placed (not created)
+    compared: int = 0  # listed persons compared with the register (the others unchanged since the last version)
     name_differs: int = 0  # persons whose name on a non-police list differs from the household register
     not_in_register_sample: list[dict[str, Any]] = field(default_factory=list)
     unplaced_sample: list[dict[str, Any]] = field(default_factory=list)
+    # The ID numbers of all unplaced rows, for the apply mark (not reported; None when too many to keep).
+    unplaced_numbers: list[str] | None = field(default_factory=list, repr=False)
     resealed: list[str] = field(default_factory=list)
     batch: str = ""
     seconds: float = 0.0
 
     def as_dict(self) -> dict[str, Any]:
         """Return the result as plain JSON-ready values (audit payload, API)."""
-        return asdict(self)
+        values = asdict(self)
+        del values["unplaced_numbers"]
+        return values
 
 
 # ---------------------------------------------------------------------------------------------- list → register
@@ -114,12 +124,20 @@ def apply_mode(dataset_code: str, *, authority: bool) -> str:
 
 
 def register_apply(
-    *, actor: User | None, submission: Submission, rows: pl.DataFrame | None = None, using: str = "default"
+    *,
+    actor: User | None,
+    submission: Submission,
+    rows: pl.DataFrame | None = None,
+    differing: pl.Series | None = None,
+    using: str = "default",
 ) -> ApplyResult:
     """Apply an in-force list to the register in bulk; public security is the authority for identity (SPEC 4).
 
     ``rows`` lets the exchange pipeline hand over the accepted and repaired rows it has just loaded (row_number,
-    id_number, name, category and one String column per dataset key) instead of reading them back.
+    id_number, name, category and one String column per dataset key) instead of reading them back; ``differing``
+    names the ID numbers of those rows that differ from the version this one replaces (``submission.previous``),
+    where the exchange knows them. Then, on SQLite, the household register compares with the register only the
+    persons that may have changed since that version's apply (see _incremental); the result is the same.
     """
     started = time.perf_counter()
     if submission.status != "in_force":
@@ -134,13 +152,23 @@ def register_apply(
             rows = _submission_rows(submission.pk, keys, using)
         listed = frames.list_frame(rows, keys)
         result.rows = listed.height
+        context = ""
         if mode == "register":
-            listed = frames.resolve_villages(listed, frames.village_lookup(_villages(using)))
+            villages = _villages(using)
+            context = _context(submission, keys, villages)
+            compared = _incremental(submission, listed, differing, context, using)
+            if compared is not None:
+                # The others are in the register, unchanged since the last version gave them the same values.
+                result.unchanged = listed.height - compared.height
+                listed = compared
+            listed = frames.resolve_villages(listed, frames.village_lookup(villages))
+        result.compared = listed.height
         register = _register_frame(listed, using)
         found, missing = frames.match_register(listed, register)
         del register  # found carries the register's values of the listed persons; the rest may go
         if mode == "register":
             _apply_identity(submission, listed, found, missing, result, now, using)
+            _mark_write(submission, context, result, using)
         elif mode == "deregistrations":
             status_only = found.with_columns(
                 [pl.lit(None, dtype=REGISTER_SCHEMA[f]).alias(f) for f in frames.SEALED_FIELDS]
@@ -168,6 +196,114 @@ def register_apply(
             },
         )
     return result
+
+
+# --- the next version of the household register: compare only what may have changed (SQLite) ---------------
+#
+# Applying a police row to the register is idempotent: a person's values become the row's (where it gives one),
+# so the same row applied again changes nothing, unless something else changed the person, the person's
+# household, or how rows are read (the code, the dataset's columns, the villages) in between. The database's
+# triggers (migration registry 0004) record every update and removal of a resident or household; persons added
+# have higher ids (AUTOINCREMENT; SQLite commits one writer at a time). So after a version's apply its mark notes
+# the last change, person and household; for the next version of the same list, only these persons can change:
+#   - those whose row differs from the previous version's (the exchange's digests);
+#   - those the register changed, removed or added since the mark (by ID number, old and new);
+#   - those the previous version could not place (not in the register then, perhaps now).
+# Every other listed person is in the register with the values its unchanged row gives. Should a household have
+# changed since, or the context differ, or the triggers be missing (PostgreSQL), the whole list is compared.
+
+_TRIGGERS = (
+    "registry_person_changed",
+    "registry_person_removed",
+    "registry_household_changed",
+    "registry_household_removed",
+)
+_UNPLACED_KEPT = 20_000  # a version with more unplaced rows leaves them out of its mark: the next compares all
+_CODE_DIGEST = hashlib.sha256(
+    b"".join(Path(__file__).with_name(name).read_bytes() for name in ("frames.py", "rules.py", "services.py"))
+).hexdigest()
+
+
+def _tracked(using: str) -> bool:
+    """Tell whether the database records register changes (the triggers of migration registry 0004)."""
+    connection = connections[using]
+    if connection.vendor != "sqlite":
+        return False
+    marks = ", ".join("%s" for _ in _TRIGGERS)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT count(*) FROM sqlite_master WHERE type = 'trigger' AND name IN ({marks})",  # noqa: S608
+            _TRIGGERS,
+        )
+        (count,) = cursor.fetchone()
+    return int(count) == len(_TRIGGERS)
+
+
+def _context(submission: Submission, keys: Sequence[str], villages: pl.DataFrame) -> str:
+    """Digest what decides, besides the register, what a row gives: this code, the dataset's keys, the villages."""
+    parts = [_CODE_DIGEST, str(submission.dataset_id), *keys]
+    digest = hashlib.sha256(("\x1f".join(parts) + "\n").encode())
+    digest.update(villages.sort("code").write_csv().encode())
+    return digest.hexdigest()
+
+
+def _latest(model: Any, using: str) -> int:
+    return int(model.objects.using(using).aggregate(last=Max("id"))["last"] or 0)
+
+
+def _mark_usable(submission: Submission, context: str, using: str) -> ApplyMark | None:
+    """The mark of the version this one replaces, if the next apply may start from it (see above)."""
+    if not settings.LIANGXIAN_REGISTER_INCREMENTAL or submission.previous_id is None or not _tracked(using):
+        return None
+    mark = ApplyMark.objects.using(using).filter(submission_id=submission.previous_id).first()
+    if mark is None or mark.context != context:
+        return None
+    if _latest(Household, using) != mark.household_id:
+        return None
+    if RegisterChange.objects.using(using).filter(id__gt=mark.change_id, household_id__isnull=False).exists():
+        return None
+    return mark
+
+
+def _incremental(
+    submission: Submission, listed: pl.DataFrame, differing: pl.Series | None, context: str, using: str
+) -> pl.DataFrame | None:
+    """The listed persons that may have changed since the previous version's apply, or None: compare them all."""
+    if differing is None:
+        return None
+    mark = _mark_usable(submission, context, using)
+    if mark is None:
+        return None
+    changed = RegisterChange.objects.using(using).filter(id__gt=mark.change_id)
+    numbers = set(differing.to_list()) | set(mark.unplaced)
+    for old, new in changed.values_list("old_id_number", "new_id_number").iterator():
+        numbers.update((old, new))
+    added = Person.objects.using(using).filter(id__gt=mark.person_id).values_list("id_number", flat=True)
+    numbers.update(added)
+    wanted = pl.Series([n for n in numbers if n], dtype=pl.String).str.strip_chars().str.to_uppercase()
+    return listed.filter(pl.col("id_number").is_in(wanted.implode()))
+
+
+def _mark_write(submission: Submission, context: str, result: ApplyResult, using: str) -> None:
+    """Note where the register stands after this apply, for the next version; forget what no mark needs."""
+    if not _tracked(using):
+        return
+    if submission.previous_id is not None:
+        ApplyMark.objects.using(using).filter(submission_id=submission.previous_id).delete()
+    if result.unplaced_numbers is None:
+        return  # too many to keep: the next version compares the whole list
+    ApplyMark.objects.using(using).update_or_create(
+        submission=submission,
+        defaults={
+            "change_id": _latest(RegisterChange, using),
+            "person_id": _latest(Person, using),
+            "household_id": _latest(Household, using),
+            "context": context,
+            "unplaced": result.unplaced_numbers,
+        },
+    )
+    oldest = ApplyMark.objects.using(using).aggregate(oldest=Min("change_id"))["oldest"]
+    RegisterChange.objects.using(using).filter(id__lte=oldest).delete()
 
 
 def _submission_rows(submission_id: int, keys: Sequence[str], using: str) -> pl.DataFrame:
@@ -274,6 +410,7 @@ def _apply_identity(
     unplaced = missing.filter(~placeable)
     result.unplaced = unplaced.height
     result.unplaced_sample = _sample(unplaced)
+    result.unplaced_numbers = unplaced["id_number"].to_list() if unplaced.height <= _UNPLACED_KEPT else None
     new = missing.filter(placeable)
     batch = f"exchange-{submission.pk}"
     result.batch = batch
@@ -350,7 +487,7 @@ def _apply_changes(submission: Submission, found: pl.DataFrame, result: ApplyRes
         found = found.with_columns(pl.lit(None, dtype=pl.Int64).alias("household_id"))
     changes = frames.identity_changes(found)
     result.updated = changes.height
-    result.unchanged = found.height - changes.height
+    result.unchanged += found.height - changes.height
     if changes.is_empty():
         return
     connection = connections[using]
@@ -943,14 +1080,21 @@ def verification_request_escalate(
     return upper
 
 
-def register_read_ahead_on_list_loading(sender: object, *, dataset: Dataset, rows: int, **kwargs: object) -> None:
+def register_read_ahead_on_list_loading(
+    sender: object, *, dataset: Dataset, rows: int, submission: Submission, **kwargs: object
+) -> None:
     """Start reading the whole register while a large list that applies to it loads (exchange.list_loading).
 
     The apply reads it before it writes anything to the register (see _register_frame), so the read ahead holds
     what the apply would read, when batch.ahead confirms it.
     """
-    if rows > _LARGE_LIST:
-        read_ahead(_whole_register_sql("default"), [], schema=REGISTER_SCHEMA)
+    if rows <= _LARGE_LIST:
+        return
+    keys = [str(c.get("key")) for c in (dataset.columns or []) if isinstance(c, dict) and c.get("key")]
+    register = apply_mode(dataset.code, authority=dataset.authority_for_identity) == "register"
+    if register and _mark_usable(submission, _context(submission, keys, _villages("default")), "default"):
+        return  # the apply compares only the persons that may have changed, a few by their ID numbers
+    read_ahead(_whole_register_sql("default"), [], schema=REGISTER_SCHEMA)
 
 
 def register_apply_on_list_in_force(
@@ -959,7 +1103,8 @@ def register_apply_on_list_in_force(
     actor: User | None,
     submission: Submission,
     rows: pl.DataFrame | None = None,
+    differing: pl.Series | None = None,
     **kwargs: object,
 ) -> None:
     """Apply a list the moment the exchange puts it in force (receiver of exchange.signals.list_in_force)."""
-    register_apply(actor=actor, submission=submission, rows=rows)
+    register_apply(actor=actor, submission=submission, rows=rows, differing=differing)
