@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Final
 
 import polars as pl
@@ -62,15 +62,24 @@ def _words(expr: pl.Expr, mapping: dict[str, str]) -> pl.Expr:
     return expr.replace_strict(list(mapping), list(mapping.values()), default=None, return_dtype=pl.String)
 
 
-def list_frame(rows: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
-    """Turn a submission's accepted rows into register terms.
+def listed_number() -> pl.Expr:
+    """A row's ID number as list_frame reads it."""
+    return _text("id_number").str.to_uppercase()
 
-    ``rows`` has row_number, id_number, name, category and either ``data`` (the row's values as JSON text) or one
-    String column per dataset column key.
 
-    The ID number's own birth date and sex stand in where the list gives none: on a resident ID they are facts
-    of the number itself.
-    """
+def listed_count(rows: pl.DataFrame, keys: Sequence[str]) -> int:
+    """The number of persons list_frame gives for these rows (one per document type and number), computed alone."""
+    data, first = _list_data(rows, keys)
+    identity = data.select(_document_type(first).alias("id_type"), listed_number().alias("id_number"))
+    return identity.filter(pl.col("id_number").is_not_null()).unique().height
+
+
+def _document_type(first: Callable[[str], pl.Expr]) -> pl.Expr:
+    return _words(first("id_type"), rules.DOCUMENT_WORDS).fill_null("resident_id")
+
+
+def _list_data(rows: pl.DataFrame, keys: Sequence[str]) -> tuple[pl.DataFrame, Callable[[str], pl.Expr]]:
+    """The rows with one text column ``_k_<key>`` per key the register reads, and the first of a field's keys."""
     # Only the keys the register reads: a struct of every key would decode values nobody uses.
     wanted = sorted(set(keys) & {k for ks in FIELD_KEYS.values() for k in ks})
     if "data" in rows.columns and wanted:
@@ -85,12 +94,24 @@ def list_frame(rows: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
         wanted = [k for k in wanted if k in rows.columns]
     if "category" not in data.columns:
         data = data.with_columns(pl.lit(None, dtype=pl.String).alias("category"))
-    keys = wanted
-    present = [f"_k_{k}" for k in keys]
+    present = [f"_k_{k}" for k in wanted]
 
     def first(field: str) -> pl.Expr:
         return _first([f"_k_{k}" for k in FIELD_KEYS[field]], present)
 
+    return data, first
+
+
+def list_frame(rows: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
+    """Turn a submission's accepted rows into register terms.
+
+    ``rows`` has row_number, id_number, name, category and either ``data`` (the row's values as JSON text) or one
+    String column per dataset column key.
+
+    The ID number's own birth date and sex stand in where the list gives none: on a resident ID they are facts
+    of the number itself.
+    """
+    data, first = _list_data(rows, keys)
     id_number = _text("id_number")
     resident = pl.col("id_type") == "resident_id"
     id_birth = id_number.str.slice(6, 8).str.strptime(pl.Date, "%Y%m%d", strict=False)
@@ -101,8 +122,8 @@ def list_frame(rows: pl.DataFrame, keys: Sequence[str]) -> pl.DataFrame:
     )
     out = data.select(
         pl.col("row_number").cast(pl.Int64),
-        _words(first("id_type"), rules.DOCUMENT_WORDS).fill_null("resident_id").alias("id_type"),
-        id_number.str.to_uppercase().alias("id_number"),
+        _document_type(first).alias("id_type"),
+        listed_number().alias("id_number"),
         _text("name").alias("name"),
         _words(first("sex"), rules.SEX_WORDS).alias("_sex"),
         _date(first("birth_date")).alias("_birth"),

@@ -52,7 +52,6 @@ CREATION_FACT = "record"  # one fact per created person: every field of the reco
 SAMPLE_SIZE = 100
 _LARGE_LIST = 20_000
 _KEY = re.compile(r"[a-z][a-z0-9_]{0,39}")
-_IN_CHUNK = 500
 
 REGISTER_SCHEMA: dict[str, Any] = {
     "person_id": pl.Int64,
@@ -150,17 +149,20 @@ def register_apply(
     with transaction.atomic(using=using), large_cache(using):
         if rows is None:
             rows = _submission_rows(submission.pk, keys, using)
-        listed = frames.list_frame(rows, keys)
-        result.rows = listed.height
-        context = ""
+        context, compared = "", None
         if mode == "register":
             villages = _villages(using)
             context = _context(submission, keys, villages)
-            compared = _incremental(submission, listed, differing, context, using)
-            if compared is not None:
-                # The others are in the register, unchanged since the last version gave them the same values.
-                result.unchanged = listed.height - compared.height
-                listed = compared
+            compared = _incremental(submission, rows, differing, context, using)
+        if compared is None:
+            listed = frames.list_frame(rows, keys)
+            result.rows = listed.height
+        else:
+            # The others are in the register, unchanged since the last version gave them the same values.
+            listed = frames.list_frame(compared, keys)
+            result.rows = frames.listed_count(rows, keys)
+            result.unchanged = result.rows - listed.height
+        if mode == "register":
             listed = frames.resolve_villages(listed, frames.village_lookup(villages))
         result.compared = listed.height
         register = _register_frame(listed, using)
@@ -266,9 +268,12 @@ def _mark_usable(submission: Submission, context: str, using: str) -> ApplyMark 
 
 
 def _incremental(
-    submission: Submission, listed: pl.DataFrame, differing: pl.Series | None, context: str, using: str
+    submission: Submission, rows: pl.DataFrame, differing: pl.Series | None, context: str, using: str
 ) -> pl.DataFrame | None:
-    """The listed persons that may have changed since the previous version's apply, or None: compare them all."""
+    """The rows of the persons that may have changed since the previous version's apply, or None: compare all.
+
+    Chosen by ID number, so that every row of a chosen number is among them (list_frame keeps one per number).
+    """
     if differing is None:
         return None
     mark = _mark_usable(submission, context, using)
@@ -281,7 +286,7 @@ def _incremental(
     added = Person.objects.using(using).filter(id__gt=mark.person_id).values_list("id_number", flat=True)
     numbers.update(added)
     wanted = pl.Series([n for n in numbers if n], dtype=pl.String).str.strip_chars().str.to_uppercase()
-    return listed.filter(pl.col("id_number").is_in(wanted.implode()))
+    return rows.filter(frames.listed_number().is_in(wanted.implode()))
 
 
 def _mark_write(submission: Submission, context: str, result: ApplyResult, using: str) -> None:
@@ -369,20 +374,16 @@ def _register_frame(listed: pl.DataFrame, using: str) -> pl.DataFrame:
     if listed.height > _LARGE_LIST:
         # Read ahead, while the list's rows were loaded, where the database allows (register_read_ahead).
         return read_frame(_whole_register_sql(using), [], schema=REGISTER_SCHEMA, using=using)
-    parts = [pl.DataFrame(schema=REGISTER_SCHEMA)]
-    numbers = listed["id_number"].unique().to_list()
-    for start in range(0, len(numbers), _IN_CHUNK):
-        chunk = numbers[start : start + _IN_CHUNK]
-        marks = ", ".join("%s" for _ in chunk)
-        parts.append(
-            read_frame(
-                f"SELECT {columns} FROM {table} WHERE id_number IN ({marks})",  # noqa: S608 - placeholders only
-                chunk,
-                schema=REGISTER_SCHEMA,
-                using=using,
-            )
+    # The persons by the list's (type, number) pairs, through the register's unique index on them.
+    pairs = listed.select(pl.col("id_type").alias("t_type"), pl.col("id_number").alias("t_number")).unique()
+    with temp_table("lx_register_pairs", pairs, using=using) as temp:
+        return read_frame(
+            f"SELECT {columns} FROM {table} JOIN {temp} AS t "  # noqa: S608 - quoted names
+            "ON t.t_type = id_type AND t.t_number = id_number",
+            [],
+            schema=REGISTER_SCHEMA,
+            using=using,
         )
-    return pl.concat(parts)
 
 
 def _source_label(submission: Submission) -> str:
