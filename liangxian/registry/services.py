@@ -5,6 +5,7 @@ from __future__ import annotations
 import hashlib
 import re
 import time
+import uuid
 from collections.abc import Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
@@ -221,9 +222,18 @@ _TRIGGERS = (
     "registry_household_removed",
 )
 _UNPLACED_KEPT = 20_000  # a version with more unplaced rows leaves them out of its mark: the next compares all
-_CODE_DIGEST = hashlib.sha256(
-    b"".join(Path(__file__).with_name(name).read_bytes() for name in ("frames.py", "rules.py", "services.py"))
-).hexdigest()
+
+
+def _code_digest() -> str:
+    """Digest the code that turns a row into register values: another release, or any edit, starts afresh."""
+    try:
+        code = b"".join(Path(__file__).with_name(n).read_bytes() for n in ("frames.py", "rules.py", "services.py"))
+    except OSError:
+        return uuid.uuid4().hex  # no sources to read: no mark is ever taken for this code's
+    return hashlib.sha256(code).hexdigest()
+
+
+_CODE_DIGEST = _code_digest()
 
 
 def _tracked(using: str) -> bool:
@@ -1087,14 +1097,19 @@ def register_read_ahead_on_list_loading(
     """Start reading the whole register while a large list that applies to it loads (exchange.list_loading).
 
     The apply reads it before it writes anything to the register (see _register_frame), so the read ahead holds
-    what the apply would read, when batch.ahead confirms it.
+    what the apply would read (batch.ahead). Not where the apply will compare only the persons that may have
+    changed (_incremental): the exchange compares the versions by digests, and the previous one left a mark.
     """
     if rows <= _LARGE_LIST:
         return
     keys = [str(c.get("key")) for c in (dataset.columns or []) if isinstance(c, dict) and c.get("key")]
     register = apply_mode(dataset.code, authority=dataset.authority_for_identity) == "register"
-    if register and _mark_usable(submission, _context(submission, keys, _villages("default")), "default"):
-        return  # the apply compares only the persons that may have changed, a few by their ID numbers
+    previous = submission.previous
+    by_digest = (
+        previous is not None and bool(previous.digest_scheme) and previous.digest_scheme == submission.digest_scheme
+    )
+    if register and by_digest and _mark_usable(submission, _context(submission, keys, _villages("default")), "default"):
+        return
     read_ahead(_whole_register_sql("default"), [], schema=REGISTER_SCHEMA)
 
 
