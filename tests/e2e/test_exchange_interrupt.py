@@ -162,13 +162,12 @@ def _postgres_target(tmp: Path, base_url: str) -> Iterator[Target]:
             conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
-@pytest.fixture(scope="module")
-def big_list(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A police household register of ~40,000 rows from the synthetic county, with its usual dirt."""
+def police_register(seed: int) -> tuple[Any, Any]:
+    """The police household register of a synthetic county of FILE_ROWS persons, with its usual dirt: (spec, frame)."""
     from liangxian.demo.county import Draws, county_generate, villages_from_csv
-    from liangxian.demo.files import _write_xlsx, department_files_build, dirty_rows
+    from liangxian.demo.files import department_files_build, dirty_rows
 
-    county = county_generate(persons=FILE_ROWS, seed=11, villages=villages_from_csv())
+    county = county_generate(persons=FILE_ROWS, seed=seed, villages=villages_from_csv())
     spec = next(department_files_build(county))
     assert spec.kind == KIND
     frame = dirty_rows(
@@ -179,6 +178,15 @@ def big_list(tmp_path_factory: pytest.TempPathFactory) -> Path:
         id_column=spec.id_column,
         name_column=spec.name_column,
     )
+    return spec, frame
+
+
+@pytest.fixture(scope="module")
+def big_list(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A police household register of ~40,000 rows from the synthetic county, with its usual dirt."""
+    from liangxian.demo.files import _write_xlsx
+
+    spec, frame = police_register(seed=11)
     path = tmp_path_factory.mktemp("interrupt") / spec.name
     _write_xlsx(path, spec, frame, datetime(2025, 6, 30, 9, 0))
     return path

@@ -31,7 +31,7 @@ from liangxian.core.models import AuditEvent
 from liangxian.exchange.models import Submission, SubmissionRow, VersionChange
 from liangxian.registry.models import Household, Person, PersonFact
 
-from .test_exchange_interrupt import FILE_ROWS, KIND, ROOT, Target, _environment, _prepare
+from .test_exchange_interrupt import FILE_ROWS, KIND, ROOT, Target, _environment, _prepare, police_register
 
 pytestmark = pytest.mark.slow
 
@@ -77,28 +77,17 @@ print(json.dumps({"versions": versions, "taken": reads_ahead_taken(), "autocheck
 def _versions(folder: Path) -> tuple[Path, Path, str, str]:
     """Version 1 of the police register with its usual dirt; version 2 with ~1 % removed, changed and added; the
     ID numbers of two persons both carry unchanged."""
-    from liangxian.demo.county import Draws, county_generate, villages_from_csv
-    from liangxian.demo.files import _write_xlsx, department_files_build, dirty_rows
+    from liangxian.demo.county import county_generate, villages_from_csv
+    from liangxian.demo.files import _write_xlsx, department_files_build
 
-    villages = villages_from_csv()
-    county = county_generate(persons=FILE_ROWS, seed=17, villages=villages)
-    spec = next(department_files_build(county))
-    assert spec.kind == KIND
-    v1 = dirty_rows(
-        spec.frame,
-        draws=Draws(county.seed),
-        stream=f"file.{spec.name}",
-        fmt="xlsx",
-        id_column=spec.id_column,
-        name_column=spec.name_column,
-    )
+    spec, v1 = police_register(seed=17)
     step = pl.int_range(pl.len()) % 100
     clean = pl.col("_kind").is_null()
     v2 = v1.filter(~(clean & (step == 7))).with_columns(
         pl.when(clean & (step == 11)).then(pl.lit("13900000000")).otherwise(pl.col("联系电话")).alias("联系电话"),
         pl.when(clean & (step == 13)).then(pl.col("姓名") + "江").otherwise(pl.col("姓名")).alias("姓名"),
     )
-    newcomers = county_generate(persons=400, seed=18, villages=villages)
+    newcomers = county_generate(persons=400, seed=18, villages=villages_from_csv())
     added = next(department_files_build(newcomers)).frame.join(v1.select("_id"), on="_id", how="anti")
     v2 = pl.concat([v2, added], how="diagonal_relaxed")
     paths = (folder / "公安局_户籍人口_v1.xlsx", folder / "公安局_户籍人口_v2.xlsx")
