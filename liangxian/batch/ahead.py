@@ -81,22 +81,50 @@ def atomic_reading_ahead(using: str = "default") -> Iterator[None]:
 
 @contextmanager
 def _reads_ahead(using: str) -> Iterator[None]:
-    connection = connections[using]
-    possible = (
-        getattr(settings, "LIANGXIAN_READ_AHEAD", True)
-        and connection.vendor == "sqlite"
-        and not sqlite_in_memory(connection)
-        and not connection.in_atomic_block
-        and str(connection.settings_dict.get("OPTIONS", {}).get("transaction_mode", "")).upper() == "IMMEDIATE"
-    )
     reads: dict[tuple[str, tuple[Any, ...]], _Read] = {}
-    _scopes.open.append((using, bool(possible), reads))
+    _scopes.open.append((using, _possible(using), reads))
     try:
         yield
     finally:
         _scopes.open.pop()
         for read in reads.values():
             read.take()  # nothing reads on once the scope is closed
+
+
+def _possible(using: str) -> bool:
+    """A SQLite file, outside any transaction, whose transactions begin with BEGIN IMMEDIATE; reads ahead on."""
+    connection = connections[using]
+    return bool(
+        getattr(settings, "LIANGXIAN_READ_AHEAD", True)
+        and connection.vendor == "sqlite"
+        and not sqlite_in_memory(connection)
+        and not connection.in_atomic_block
+        and str(connection.settings_dict.get("OPTIONS", {}).get("transaction_mode", "")).upper() == "IMMEDIATE"
+    )
+
+
+class Settled:
+    """Rows that no transaction changes any more, read on a second connection before the transaction begins."""
+
+    def __init__(self, sql: str, params: Sequence[Any], schema: dict[str, Any], using: str) -> None:
+        self._read = _Read(sql, params, schema, using)
+
+    def frame(self) -> pl.DataFrame | None:
+        """Wait for the rows; None if the read failed (read them again then)."""
+        frame = self._read.take()
+        if frame is not None:
+            _scopes.taken += 1
+        return frame
+
+
+def read_settled(sql: str, params: Sequence[Any], *, schema: dict[str, Any], using: str = "default") -> Settled | None:
+    """Start reading committed rows that are never updated (a version's rows) while the caller does other work.
+
+    Unlike ``read_ahead`` this needs no transaction to hold the snapshot still: the rows read are the rows there
+    will be. Only outside any transaction (a second connection cannot see an open transaction's rows) and where
+    reads ahead are possible at all; None elsewhere.
+    """
+    return Settled(sql, params, schema, using) if _possible(using) else None
 
 
 def sqlite_in_memory(connection: Any) -> bool:

@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.ahead import atomic_reading_ahead, read_ahead
+from liangxian.batch.ahead import Settled, atomic_reading_ahead, read_ahead, read_settled
 from liangxian.batch.bulk import (
     bulk_insert,
     checkpoint_after,
@@ -157,6 +157,9 @@ def submission_submit(
     if existing is not None:
         raise _duplicate_error(existing)
 
+    # The version in force now is, most likely, the one this version will replace: its rows' digests (never
+    # changed once stored) are read on a second connection while the file is read.
+    settled = _digests_settled(ds, unit)
     report("read", 0.05)
     try:
         # The row as written comes as a struct: rows_classify encodes it for the few rows that keep it.
@@ -217,7 +220,8 @@ def submission_submit(
             ).select(ROW_FIELDS)
             # While the rows load, what the transaction reads next is read on a second connection where SQLite
             # allows it (batch.ahead): the earlier version's digests here, the register in its app.
-            _read_ahead(submission, previous, rows=classified.height)
+            before = settled[1].frame() if settled and previous and settled[0] == previous.pk else None
+            _read_ahead(submission, previous, rows=classified.height, digests_read=before is not None)
             bulk_insert(SubmissionRow, loaded)
             # This version's digests stay in memory for the difference rather than being read back.
             mine = loaded.filter(pl.col("outcome") != RowOutcome.REJECTED).select("row_number", "id_number", "digest")
@@ -226,7 +230,7 @@ def submission_submit(
             usable = None if ds.needs_approval else register_rows(classified, ds)
             del classified
             report("diff", 0.8)
-            changed, differing = _diff_rows_write(submission, previous, mine=mine)
+            changed, differing = _diff_rows_write(submission, previous, mine=mine, earlier=before)
             audit_record(
                 actor=actor,
                 action="exchange.submission.submit",
@@ -262,8 +266,22 @@ def submission_submit(
     return submission
 
 
-def _read_ahead(submission: Submission, previous: Submission | None, *, rows: int) -> None:
-    if previous is not None and previous.digest_scheme == DIGEST_SCHEME:
+def _digests_settled(dataset: Dataset, unit: Unit) -> tuple[int, Settled] | None:
+    current = (
+        Submission.objects.filter(dataset=dataset, unit=unit, status=SubmissionStatus.IN_FORCE)
+        .order_by("-version")
+        .only("pk", "digest_scheme")
+        .first()
+    )
+    if current is None or current.digest_scheme != DIGEST_SCHEME:
+        return None
+    sql, params, schema = _digests_query(current.pk)
+    settled = read_settled(sql, params, schema=schema)
+    return None if settled is None else (current.pk, settled)
+
+
+def _read_ahead(submission: Submission, previous: Submission | None, *, rows: int, digests_read: bool) -> None:
+    if previous is not None and previous.digest_scheme == DIGEST_SCHEME and not digests_read:
         sql, params, schema = _digests_query(previous.pk)
         read_ahead(sql, params, schema=schema)
     if not submission.dataset.needs_approval:
@@ -336,16 +354,22 @@ def _digests(submission_id: int) -> pl.DataFrame:
 
 
 def _rows_by_digest(
-    submission: Submission, previous: Submission, keys: Sequence[str], mine: pl.DataFrame | None = None
+    submission: Submission,
+    previous: Submission,
+    keys: Sequence[str],
+    mine: pl.DataFrame | None = None,
+    before: pl.DataFrame | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame, pl.Series]:
     """Both versions' rows without an identical twin in the other, found by their digests (see SubmissionRow), and
     the ID numbers of this version's such rows.
 
     Each version's (person, digest) pairs come out in one sequential read, or for the version just loaded from
-    memory (``mine``: row_number, id_number, digest of its usable rows); the rows whose pair the other version
+    memory (``mine``: row_number, id_number, digest of its usable rows), and the earlier version's where the caller
+    read them already (``before``, as _digests gives them); the rows whose pair the other version
     lacks (a row without a digest lacks it always) are then read in full, by their ids or row numbers.
     """
-    before = _digests(previous.pk)
+    if before is None:
+        before = _digests(previous.pk)
     on = ["id_number", "digest"]
     if mine is None:
         now = _digests(submission.pk)
@@ -373,7 +397,11 @@ def _diff_write(
 
 
 def _diff_rows_write(
-    submission: Submission, previous: Submission | None, *, mine: pl.DataFrame | None = None
+    submission: Submission,
+    previous: Submission | None,
+    *,
+    mine: pl.DataFrame | None = None,
+    earlier: pl.DataFrame | None = None,
 ) -> tuple[dict[str, int], pl.Series | None]:
     """Write the version's VersionChange rows against ``previous``; return the count of each kind, and the ID
     numbers of the version's usable rows that differ in any value from ``previous``'s (None where unknown).
@@ -391,7 +419,7 @@ def _diff_rows_write(
     keys = frames.compare_keys(ds.columns, ds.person_column)
     differing = None
     if submission.digest_scheme and submission.digest_scheme == previous.digest_scheme:
-        now, before, differing = _rows_by_digest(submission, previous, keys, mine)
+        now, before, differing = _rows_by_digest(submission, previous, keys, mine, earlier)
     else:
         # Each row of one version looks up its twin in the other: SQLite's default 2 MB page cache would thrash.
         with large_cache():
