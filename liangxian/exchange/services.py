@@ -18,7 +18,7 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from liangxian.batch.ahead import Settled, atomic_reading_ahead, read_ahead, read_settled
+from liangxian.batch.ahead import Settled, atomic_reading_ahead, read_settled
 from liangxian.batch.bulk import (
     bulk_insert,
     checkpoint_after,
@@ -218,10 +218,12 @@ def submission_submit(
             loaded = classified.with_columns(
                 pl.lit(submission.pk, dtype=pl.Int64).alias("submission_id"), row_digest()
             ).select(ROW_FIELDS)
-            # While the rows load, what the transaction reads next is read on a second connection where SQLite
-            # allows it (batch.ahead): the earlier version's digests here, the register in its app.
+            # The earlier version's digests, read while the file was read, if that is the version replaced.
             before = settled[1].frame() if settled and previous and settled[0] == previous.pk else None
-            _read_ahead(submission, previous, rows=classified.height, digests_read=before is not None)
+            if not ds.needs_approval:
+                # While the rows load, the register reads what it will compare on a second connection where
+                # SQLite allows it (batch.ahead).
+                list_loading.send(sender=Submission, dataset=ds, rows=classified.height, submission=submission)
             bulk_insert(SubmissionRow, loaded)
             # This version's digests stay in memory for the difference rather than being read back.
             mine = loaded.filter(pl.col("outcome") != RowOutcome.REJECTED).select("row_number", "id_number", "digest")
@@ -267,12 +269,7 @@ def submission_submit(
 
 
 def _digests_settled(dataset: Dataset, unit: Unit) -> tuple[int, Settled] | None:
-    current = (
-        Submission.objects.filter(dataset=dataset, unit=unit, status=SubmissionStatus.IN_FORCE)
-        .order_by("-version")
-        .only("pk", "digest_scheme")
-        .first()
-    )
+    current = _in_force(dataset, unit, lock=False)
     if current is None or current.digest_scheme != DIGEST_SCHEME:
         return None
     sql, params, schema = _digests_query(current.pk)
@@ -280,21 +277,9 @@ def _digests_settled(dataset: Dataset, unit: Unit) -> tuple[int, Settled] | None
     return None if settled is None else (current.pk, settled)
 
 
-def _read_ahead(submission: Submission, previous: Submission | None, *, rows: int, digests_read: bool) -> None:
-    if previous is not None and previous.digest_scheme == DIGEST_SCHEME and not digests_read:
-        sql, params, schema = _digests_query(previous.pk)
-        read_ahead(sql, params, schema=schema)
-    if not submission.dataset.needs_approval:
-        list_loading.send(sender=Submission, dataset=submission.dataset, rows=rows, submission=submission)
-
-
-def _in_force(dataset: Dataset, unit: Unit) -> Submission | None:
-    return (
-        Submission.objects.select_for_update()
-        .filter(dataset=dataset, unit=unit, status=SubmissionStatus.IN_FORCE)
-        .order_by("-version")
-        .first()
-    )
+def _in_force(dataset: Dataset, unit: Unit, *, lock: bool = True) -> Submission | None:
+    versions = Submission.objects.select_for_update() if lock else Submission.objects
+    return versions.filter(dataset=dataset, unit=unit, status=SubmissionStatus.IN_FORCE).order_by("-version").first()
 
 
 def _stored_rows(submission_id: int, keys: Sequence[str], *, unlike: int) -> pl.DataFrame:

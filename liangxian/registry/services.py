@@ -116,6 +116,11 @@ class ApplyResult:
 # ---------------------------------------------------------------------------------------------- list → register
 
 
+def dataset_keys(dataset: Dataset) -> list[str]:
+    """The column keys a list's catalogue entry declares, in its order."""
+    return [str(c.get("key")) for c in (dataset.columns or []) if isinstance(c, dict) and c.get("key")]
+
+
 def apply_mode(dataset_code: str, *, authority: bool) -> str:
     """Name how a list acts on the register: the household register, deregistrations, or categories."""
     if authority:
@@ -146,7 +151,7 @@ def register_apply(
     mode = apply_mode(dataset.code, authority=dataset.authority_for_identity)
     result = ApplyResult(submission_id=submission.pk, mode=mode)
     now = timezone.now()
-    keys = [str(c.get("key")) for c in (dataset.columns or []) if isinstance(c, dict) and c.get("key")]
+    keys = dataset_keys(dataset)
     with transaction.atomic(using=using), large_cache(using):
         if rows is None:
             rows = _submission_rows(submission.pk, keys, using)
@@ -380,7 +385,6 @@ def _whole_register_sql(using: str) -> str:
 def _register_frame(listed: pl.DataFrame, using: str) -> pl.DataFrame:
     """Fetch the register's values of the persons a list names (the whole register for a large list)."""
     table = connections[using].ops.quote_name(Person._meta.db_table)
-    columns = _REGISTER_COLUMNS
     if listed.height > _LARGE_LIST:
         # Read ahead, while the list's rows were loaded, where the database allows (register_read_ahead).
         return read_frame(_whole_register_sql(using), [], schema=REGISTER_SCHEMA, using=using)
@@ -388,7 +392,7 @@ def _register_frame(listed: pl.DataFrame, using: str) -> pl.DataFrame:
     pairs = listed.select(pl.col("id_type").alias("t_type"), pl.col("id_number").alias("t_number")).unique()
     with temp_table("lx_register_pairs", pairs, using=using) as temp:
         return read_frame(
-            f"SELECT {columns} FROM {table} JOIN {temp} AS t "  # noqa: S608 - quoted names
+            f"SELECT {_REGISTER_COLUMNS} FROM {table} JOIN {temp} AS t "  # noqa: S608 - quoted names
             "ON t.t_type = id_type AND t.t_number = id_number",
             [],
             schema=REGISTER_SCHEMA,
@@ -1102,7 +1106,7 @@ def register_read_ahead_on_list_loading(
     """
     if rows <= _LARGE_LIST:
         return
-    keys = [str(c.get("key")) for c in (dataset.columns or []) if isinstance(c, dict) and c.get("key")]
+    keys = dataset_keys(dataset)
     register = apply_mode(dataset.code, authority=dataset.authority_for_identity) == "register"
     previous = submission.previous
     by_digest = (

@@ -37,7 +37,7 @@ from liangxian.core.sealing import seal_batch
 from liangxian.org.models import Department, Unit, UnitKind
 from liangxian.registry import frames as register_frames
 from liangxian.registry.models import Person, PersonFact
-from liangxian.registry.services import CREATION_FACT, read_frame, verification_request_create
+from liangxian.registry.services import CREATION_FACT, dataset_keys, read_frame, verification_request_create
 
 from .models import SurveyMark
 
@@ -207,7 +207,7 @@ def survey_apply(
     unit = submission.unit
     township_code = (unit.division_id or "")[:9]
     township = Division.objects.using(using).filter(code=township_code).first()
-    keys = [str(c.get("key")) for c in (submission.dataset.columns or []) if isinstance(c, dict) and c.get("key")]
+    keys = dataset_keys(submission.dataset)
     with transaction.atomic(using=using):
         if rows is None:
             rows = _stored_rows(submission, using)
